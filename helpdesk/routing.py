@@ -1,0 +1,13 @@
+"""Every app's WebSocket routes, in one list. Paths start /ws/t/<slug>/ (agents) or /ws/c/<slug>/ (customers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import re_path
+
+from tenants import consumers as tenant_consumers
+
+websocket_urlpatterns: list[Any] = [
+    re_path(r"^ws/t/(?P<tenant_slug>[a-z0-9-]+)/events/$", tenant_consumers.AgentEventsConsumer.as_asgi()),
+]

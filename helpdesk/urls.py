@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from helpdesk import views
+from tenants import views as tenant_views
+
+tenant_patterns = [
+    path("", include("tenants.urls")),
+    path("tickets/", include(("tickets.urls", "tickets"))),
+    path("kb/", include(("kb.urls", "kb"))),
+    path("chat/", include(("chat.urls", "chat"))),
+    path("ai/", include(("ai.urls", "ai"))),
+    path("api/v1/", include("helpdesk.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+]
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("healthz", views.healthz, name="healthz"),
+    path("signup/", tenant_views.signup, name="signup"),
+    path("home/", tenant_views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("t/<slug:tenant_slug>/", include(tenant_patterns)),
+    # Hosted pages, public: the help center (with the customer portal) and the chat page.
+    path("h/<slug:tenant_slug>/", include(("kb.urls_public", "helpcenter"))),
+    path("h/<slug:tenant_slug>/portal/", include(("tickets.urls_public", "portal"))),
+    path("c/<slug:tenant_slug>/", include(("chat.urls_public", "chatpage"))),
+]
+
+handler403 = "tenants.views.permission_denied"

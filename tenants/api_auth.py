@@ -1,0 +1,69 @@
+"""DRF authentication and permission for tenant-scoped API paths (/t/<slug>/api/...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import authentication, exceptions, permissions
+from rest_framework.request import Request
+
+from tenants import services
+from tenants.models import ApiKey, User
+
+
+class ApiKeyPrincipal:
+    """The caller when a request authenticates with an API key: acts as an admin of the key's tenant."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, api_key: ApiKey) -> None:
+        self.api_key = api_key
+        self.pk = None
+        self.id = None
+
+    def __str__(self) -> str:
+        return f"api-key:{self.api_key.prefix}"
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
+        header = authentication.get_authorization_header(request).decode(errors="replace")
+        if not header:
+            return None
+        scheme, _, key = header.partition(" ")
+        if scheme not in {"Bearer", "Api-Key"} or not key.strip():
+            raise exceptions.AuthenticationFailed("Send the API key as 'Authorization: Bearer <key>'.")
+        tenant = getattr(request._request, "tenant", None)
+        api_key = services.api_key_authenticate(tenant=tenant, key=key.strip()) if tenant else None
+        if api_key is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key for this help desk.")
+        return ApiKeyPrincipal(api_key), api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class TenantSessionAuthentication(authentication.SessionAuthentication):
+    """Browser session; counts only when the user is a member of the URL's tenant."""
+
+    def authenticate(self, request: Request) -> tuple[User, None] | None:
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        if getattr(request._request, "membership", None) is None:
+            return None
+        return result
+
+
+class IsTenantMember(permissions.BasePermission):
+    message = "Authentication with an API key or a member's session is required."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if getattr(request._request, "tenant", None) is None:
+            return False
+        if isinstance(request.auth, ApiKey):
+            return True
+        return getattr(request._request, "membership", None) is not None

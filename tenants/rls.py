@@ -1,0 +1,124 @@
+"""PostgreSQL row-level security: the database backstop behind every tenant filter.
+
+Each tenant-owned table gets ENABLE + FORCE ROW LEVEL SECURITY and a policy comparing ``tenant_id`` with the
+per-transaction setting ``app.tenant_id``. The edges (HTTP middleware, WebSocket auth, Celery task base) open a
+transaction with ``tenant_context`` for their unit of work. Without it a query sees no tenant rows at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.apps import apps as global_apps
+from django.conf import settings
+from django.db import connections, transaction
+from django.db.models import Model
+
+TENANT_SETTING = "app.tenant_id"
+USER_SETTING = "app.user_id"
+_CURRENT = "NULLIF(current_setting('{name}', true), '')::bigint"
+TENANT_PREDICATE = f"tenant_id = {_CURRENT.format(name=TENANT_SETTING)}"
+
+# Policies beyond tenant isolation, per table: a signed-in user may list their own memberships in every
+# tenant (the tenant picker), and nothing else across tenants.
+EXTRA_POLICIES: dict[str, list[tuple[str, str]]] = {
+    "tenants_membership": [
+        ("own_memberships", f"FOR SELECT USING (user_id = {_CURRENT.format(name=USER_SETTING)})"),
+    ],
+}
+
+
+@contextmanager
+def tenant_context(tenant_id: int, *, user_id: int | None = None, using: str = "default") -> Iterator[None]:
+    """Run the block in a transaction whose queries see only ``tenant_id``'s rows.
+
+    Nested use restores the outer tenant on exit, because SET LOCAL outlives a released savepoint.
+    """
+    with transaction.atomic(using=using):
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting(%s, true), current_setting(%s, true), "
+                "set_config(%s, %s, true), set_config(%s, %s, true)",
+                [
+                    TENANT_SETTING,
+                    USER_SETTING,
+                    TENANT_SETTING,
+                    str(int(tenant_id)),
+                    USER_SETTING,
+                    "" if user_id is None else str(int(user_id)),
+                ],
+            )
+            previous_tenant, previous_user, _, _ = cursor.fetchone()
+        try:
+            yield
+        finally:
+            if connections[using].needs_rollback:
+                return
+            with connections[using].cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
+                    [TENANT_SETTING, previous_tenant or "", USER_SETTING, previous_user or ""],
+                )
+
+
+@contextmanager
+def user_context(user_id: int, *, using: str = "default") -> Iterator[None]:
+    """Let the block read the user's own memberships across tenants, and no tenant's data."""
+    with transaction.atomic(using=using):
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, %s, true)", [USER_SETTING, str(int(user_id))])
+        yield
+
+
+def tenant_owned_models() -> list[type[Model]]:
+    from tenants.models import TenantOwned
+
+    return [m for m in global_apps.get_models() if issubclass(m, TenantOwned) and not m._meta.proxy]
+
+
+def policy_statements(table: str) -> list[str]:
+    quoted = f'"{table}"'
+    statements = [
+        f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS tenant_isolation ON {quoted}",
+        f"CREATE POLICY tenant_isolation ON {quoted} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})",
+    ]
+    for name, body in EXTRA_POLICIES.get(table, []):
+        statements += [f"DROP POLICY IF EXISTS {name} ON {quoted}", f"CREATE POLICY {name} ON {quoted} {body}"]
+    return statements
+
+
+def apply_policies(using: str = "owner") -> None:
+    """Secure every tenant table and grant the application role what it needs (idempotent)."""
+    connection = connections[using]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        existing = set(connection.introspection.table_names(cursor))
+        for model in tenant_owned_models():
+            if model._meta.db_table in existing:
+                for statement in policy_statements(model._meta.db_table):
+                    cursor.execute(statement)
+        app_role = settings.DATABASE_APP_ROLE
+        cursor.execute("SELECT current_user, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)", [app_role])
+        current_user, app_role_exists = cursor.fetchone()
+        if app_role_exists and app_role != current_user:
+            role = connection.ops.quote_name(app_role)
+            cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+            # No TRUNCATE: it ignores row-level security.
+            cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+            cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")
+
+
+def apply_after_migrate(sender: Any, using: str = "owner", **kwargs: Any) -> None:
+    # Flushes in tests emit post_migrate on the application alias, which must not (and cannot) alter tables.
+    if sender.name == "tenants" and using == "owner":
+        apply_policies(using=using)
+
+
+class OwnerMigrationsRouter:
+    """Schema changes run only through the owner alias; the application role cannot create tables."""
+
+    def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool:
+        return db == "owner"

@@ -1,0 +1,199 @@
+"""Sign-up, the tenant picker, members, invitations, API keys, settings and the audit log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch
+from django.views.decorators.http import require_POST
+
+from helpdesk.http import TenantRequest, apply_validation_error
+from tenants import forms, selectors, services
+from tenants.models import Role, User
+from tenants.rls import user_context
+from tenants.urls_helpers import tenant_reverse
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    form = forms.SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tenant = services.tenant_create(
+                slug=data["slug"], name=data["company"], owner_email=data["email"],
+                owner_password=data["password"], owner_name=data["name"],
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            user = User.objects.get(email=data["email"])
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(tenant_reverse(tenant, "tenant_home"))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "tenants/signup.html", {"form": form}, status=status)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The tenant picker: goes straight in when the user belongs to one help desk."""
+    with user_context(request.user.pk):
+        memberships = list(selectors.memberships_of_user(user=request.user))  # type: ignore[arg-type]
+    if len(memberships) == 1:
+        return redirect(tenant_reverse(memberships[0].tenant, "tenant_home"))
+    return render(request, "tenants/home.html", {"memberships": memberships})
+
+
+# The dashboard's tiles: (title, URL name, text). Apps whose pages are not installed are skipped.
+DASHBOARD_CARDS = [
+    ("Tickets", "tickets:queue", "Work the queues: mine, unassigned, breaching SLA."),
+    ("Live chat", "chat:console", "Conversations waiting for an agent and your own."),
+    ("Knowledge base", "kb:articles", "Write and publish help-center articles."),
+    ("AI", "ai:settings", "Auto-reply, triage, suggestions and their metrics."),
+    ("Members", "members", "Invite agents and admins, change roles."),
+    ("Settings", "settings", "Branding, custom domain, API keys, audit log."),
+]
+
+
+def tenant_home(request: TenantRequest) -> HttpResponse:
+    cards = []
+    for title, name, text in DASHBOARD_CARDS:
+        try:
+            cards.append({"title": title, "url": tenant_reverse(request.tenant, name), "text": text})
+        except NoReverseMatch:
+            continue
+    return render(request, "tenants/dashboard.html", {"cards": cards})
+
+
+def members(request: TenantRequest) -> HttpResponse:
+    services.require_role(request.membership, Role.ADMIN)
+    invite_form = forms.InviteForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and invite_form.is_valid():
+        try:
+            issued = services.invitation_create(
+                tenant=request.tenant, actor=request.membership, **invite_form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_validation_error(invite_form, exc)
+        else:
+            invite_form = forms.InviteForm()
+    context = {
+        "members": selectors.member_list(tenant=request.tenant),
+        "invitations": selectors.invitation_list(tenant=request.tenant),
+        "invite_form": invite_form,
+        "issued": issued,
+        "invite_url": request.build_absolute_uri(
+            tenant_reverse(request.tenant, "invitation_accept", token=issued.token)
+        ) if issued else "",
+        "roles": Role.choices,
+    }
+    status = 400 if request.method == "POST" and invite_form.errors else 200
+    return render(request, "tenants/members.html", context, status=status)
+
+
+@require_POST
+def member_role(request: TenantRequest, membership_id: int) -> HttpResponse:
+    membership = selectors.member_get(tenant=request.tenant, membership_id=membership_id)
+    form = forms.RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid role.")
+        return redirect(tenant_reverse(request.tenant, "members"))
+    try:
+        services.member_change_role(
+            tenant=request.tenant, actor=request.membership, membership=membership, role=form.cleaned_data["role"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{membership.user.email} is now {membership.get_role_display()}.")
+    return redirect(tenant_reverse(request.tenant, "members"))
+
+
+@require_POST
+def member_remove(request: TenantRequest, membership_id: int) -> HttpResponse:
+    membership = selectors.member_get(tenant=request.tenant, membership_id=membership_id)
+    try:
+        services.member_remove(tenant=request.tenant, actor=request.membership, membership=membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{membership.user.email} was removed.")
+    return redirect(tenant_reverse(request.tenant, "members"))
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Reached at /t/<slug>/join/<token>/ — the middleware lets invitees through before they are members."""
+    tenant = request.tenant  # type: ignore[attr-defined]
+    form = forms.AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user if request.user.is_authenticated else None
+        try:
+            if user is None:
+                user = services.invitation_account(
+                    tenant=tenant, token=token, name=form.cleaned_data.get("name") or "",
+                    password=form.cleaned_data.get("password") or "",
+                )
+            services.invitation_accept(tenant=tenant, token=token, user=user)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # type: ignore[arg-type]
+            return redirect(tenant_reverse(tenant, "tenant_home"))
+    return render(request, "tenants/accept.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def api_keys(request: TenantRequest) -> HttpResponse:
+    services.require_role(request.membership, Role.ADMIN)
+    form = forms.ApiKeyForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        issued = services.api_key_create(tenant=request.tenant, actor=request.membership, **form.cleaned_data)
+        form = forms.ApiKeyForm()
+    context = {"keys": selectors.api_key_list(tenant=request.tenant), "form": form, "issued": issued}
+    return render(request, "tenants/api_keys.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def api_key_revoke(request: TenantRequest, key_id: int) -> HttpResponse:
+    api_key = selectors.api_key_list(tenant=request.tenant).filter(id=key_id).first()
+    if api_key is None:
+        raise Http404("No such key.")
+    services.api_key_revoke(tenant=request.tenant, actor=request.membership, api_key=api_key)
+    messages.success(request, f"Key {api_key.prefix}… revoked.")
+    return redirect(tenant_reverse(request.tenant, "api_keys"))
+
+
+def settings_page(request: TenantRequest) -> HttpResponse:
+    services.require_role(request.membership, Role.ADMIN)
+    tenant = request.tenant
+    initial = {"name": tenant.name, "custom_domain": tenant.custom_domain or "", **tenant.branding}
+    form = forms.TenantSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.tenant_update_settings(
+                tenant=tenant, actor=request.membership, name=data.pop("name"),
+                custom_domain=data.pop("custom_domain"), branding=data,
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect(tenant_reverse(tenant, "settings"))
+    return render(request, "tenants/settings.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def audit_log(request: TenantRequest) -> HttpResponse:
+    services.require_role(request.membership, Role.ADMIN)
+    page = Paginator(selectors.audit_list(tenant=request.tenant), 50).get_page(request.GET.get("page"))
+    return render(request, "tenants/audit.html", {"page": page})
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", {"message": str(exception or "")}, status=403)
+

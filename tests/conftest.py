@@ -1,0 +1,180 @@
+"""Shared fixtures: a fresh test database on real PostgreSQL (pgvector, RLS), tenants acme and globex.
+
+Tests connect as the application role, exactly like the web and worker processes, so row-level security
+is in force in every test. Rows are created inside ``tenant_context`` (the factories do this themselves).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+
+from tenants.models import Role, Tenant, User
+from tenants.rls import tenant_context
+from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+
+def _conninfo(alias: str, dbname: str) -> str:
+    db = settings.DATABASES[alias]
+    parts = {"dbname": dbname, "user": db["USER"], "password": db["PASSWORD"], "host": db["HOST"], "port": db["PORT"]}
+    return " ".join(f"{k}='{v}'" for k, v in parts.items() if v)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_blocker: Any) -> Iterator[None]:
+    """Create test_<name> as the owner, migrate it as the owner, then run every test as the application role."""
+    base_name = str(settings.DATABASES["default"]["NAME"])
+    test_name = f"test_{base_name}_{os.getpid()}"
+    with psycopg.connect(_conninfo("owner", base_name), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{test_name}"')  # type: ignore[arg-type]
+        admin.execute(f'CREATE DATABASE "{test_name}"')  # type: ignore[arg-type]
+    with psycopg.connect(_conninfo("owner", test_name), autocommit=True) as owner:
+        owner.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    for alias in ("default", "owner"):
+        connections[alias].close()
+        settings.DATABASES[alias]["NAME"] = test_name
+        connections[alias].settings_dict["NAME"] = test_name
+    os.environ["HELPDESK_TEST_DATABASE"] = test_name
+    with django_db_blocker.unblock():
+        call_command("migrate", database="owner", verbosity=0)
+        with connections["owner"].cursor() as cursor:
+            # Test-only: transactional tests empty the tables with TRUNCATE between tests. Production never
+            # grants it, because TRUNCATE ignores row-level security.
+            cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {settings.DATABASE_APP_ROLE}")
+        connections["owner"].close()
+    yield
+    for alias in ("default", "owner"):
+        connections[alias].close()
+    with psycopg.connect(_conninfo("owner", base_name), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{test_name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def acme(db: None) -> Tenant:
+    return TenantFactory(slug="acme", name="Acme Inc.")
+
+
+@pytest.fixture
+def globex(db: None) -> Tenant:
+    return TenantFactory(slug="globex", name="Globex Corp.")
+
+
+@pytest.fixture
+def alice(acme: Tenant) -> User:
+    """Owner of acme."""
+    user = UserFactory(email="alice@acme.test", name="Alice")
+    MembershipFactory(tenant=acme, user=user, role=Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def bob(acme: Tenant) -> User:
+    """Agent of acme."""
+    user = UserFactory(email="bob@acme.test", name="Bob")
+    MembershipFactory(tenant=acme, user=user, role=Role.AGENT)
+    return user
+
+
+@pytest.fixture
+def carol(globex: Tenant) -> User:
+    """Owner of globex: must never see acme's things."""
+    user = UserFactory(email="carol@globex.test", name="Carol")
+    MembershipFactory(tenant=globex, user=user, role=Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def in_acme(acme: Tenant) -> Iterator[Tenant]:
+    """Run the test body as acme's unit of work (row-level security set to acme)."""
+    with tenant_context(acme.id):
+        yield acme
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start in time")
+
+
+def _process_env() -> dict[str, str]:
+    """Environment for server and worker processes: the same test database and Redis as the tests."""
+    env = dict(os.environ)
+    test_name = os.environ["HELPDESK_TEST_DATABASE"]
+    for key in ("DATABASE_URL", "DATABASE_OWNER_URL"):
+        if key in env:
+            head, _, tail = env[key].partition("?")
+            env[key] = head.rsplit("/", 1)[0] + "/" + test_name + ("?" + tail if tail else "")
+    env["DJANGO_SETTINGS_MODULE"] = "helpdesk.settings"
+    env["HF_HUB_OFFLINE"] = "1"
+    return env
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup: None) -> Iterator[str]:
+    """The real ASGI server (uvicorn: HTTP + WebSocket) on loopback, over the test database."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning"],
+        cwd=ROOT, env=_process_env(),
+    )
+    try:
+        _wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup: None) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker consuming both queues, over the test database and Redis."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "-Q", "default,ai", "-c", "1",
+         "--pool", "solo", "--loglevel", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=_process_env(),
+    )
+    time.sleep(1)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    """Debian's Chromium (playwright install cannot download browsers here)."""
+    return {
+        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"],
+    }
