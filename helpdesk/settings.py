@@ -72,15 +72,14 @@ TEMPLATES = [
     },
 ]
 
-# The application connects as a role that cannot bypass row-level security. Migrations and operator
-# commands use the "owner" alias (the role that owns the tables); see tenants/rls.py.
+# The application connects as a role that cannot bypass row-level security and has no DDL rights.
+# ``manage.py migrate`` uses the "owner" alias (the role that owns the tables); see tenants/rls.py.
 _DATABASE_URL = env_secret("DATABASE_URL", "postgres://helpdesk_app@localhost:5432/helpdesk")
 _DATABASE_OWNER_URL = env_secret("DATABASE_OWNER_URL", _DATABASE_URL)
 DATABASES = {
     "default": database_from_url(_DATABASE_URL),
     "owner": database_from_url(_DATABASE_OWNER_URL),
 }
-DATABASE_ROUTERS = ["tenants.rls.OwnerMigrationsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The role that web, WebSocket and worker processes connect as; RLS policies are written for it.
 DATABASE_APP_ROLE = str(DATABASES["default"]["USER"]) or "helpdesk_app"

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from helpdesk import views
 from tenants import views as tenant_views
 
-tenant_patterns = [
+tenant_patterns: list[URLPattern | URLResolver] = [
     path("", include("tenants.urls")),
     path("tickets/", include(("tickets.urls", "tickets"))),
     path("kb/", include(("kb.urls", "kb"))),

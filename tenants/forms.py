@@ -15,7 +15,7 @@ class SignupForm(forms.Form):
         help_text="Lowercase letters, digits and hyphens; your help desk lives at /t/<address>/.",
     )
     name = forms.CharField(max_length=120, label="Your name", required=False)
-    email = forms.EmailField(label="Work email")
+    email = forms.EmailField(label="Work email", max_length=254)
     password = forms.CharField(widget=forms.PasswordInput, min_length=8)
 
     def clean_slug(self) -> str:
@@ -43,7 +43,7 @@ class SignupForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField()
+    email = forms.EmailField(max_length=254)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.AGENT)
 
 

@@ -47,15 +47,15 @@ class TenantMiddleware:
         request.tenant = None  # type: ignore[attr-defined]
         request.membership = None  # type: ignore[attr-defined]
         path = request.path_info
+        hosted = tenant_for_host(request.get_host())
+        public = PUBLIC_PREFIX.match(path)
+        # A custom domain or subdomain serves only its own tenant's hosted pages.
+        own_page = public is not None and hosted is not None and public.group("slug") == hosted.slug
+        if hosted is not None and not path.startswith(settings.STATIC_URL) and not own_page:
+            return redirect(f"/h/{hosted.slug}/")
         agent = AGENT_PREFIX.match(path)
         if agent:
             return self._agent_request(request, agent.group("slug"), agent.group("rest") or "/")
-        hosted = tenant_for_host(request.get_host())
-        public = PUBLIC_PREFIX.match(path)
-        if hosted is not None and not path.startswith(settings.STATIC_URL):
-            # A custom domain or subdomain serves only its own tenant's hosted pages.
-            if public is None or public.group("slug") != hosted.slug:
-                return redirect(f"/h/{hosted.slug}/")
         if public:
             tenant = selectors.tenant_by_slug(public.group("slug"))
             if tenant is None:

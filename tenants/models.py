@@ -137,6 +137,9 @@ class Invitation(TenantOwned):
     class Meta:
         indexes = [models.Index(fields=["tenant", "email"])]
 
+    def __str__(self) -> str:
+        return f"invitation for {self.email}"
+
 
 class ApiKey(TenantOwned):
     """Only a hash of the key is stored; the prefix identifies the key in lists and logs."""
@@ -167,3 +170,6 @@ class AuditEvent(TenantOwned):
     class Meta:
         indexes = [models.Index(fields=["tenant", "-created_at"])]
         ordering: ClassVar[list[str]] = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target}"

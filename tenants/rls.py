@@ -51,16 +51,13 @@ def tenant_context(tenant_id: int, *, user_id: int | None = None, using: str = "
                 ],
             )
             previous_tenant, previous_user, _, _ = cursor.fetchone()
-        try:
-            yield
-        finally:
-            if connections[using].needs_rollback:
-                return
-            with connections[using].cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
-                    [TENANT_SETTING, previous_tenant or "", USER_SETTING, previous_user or ""],
-                )
+        yield
+        # On an exception the savepoint's rollback restores the outer values by itself.
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
+                [TENANT_SETTING, previous_tenant or "", USER_SETTING, previous_user or ""],
+            )
 
 
 @contextmanager
@@ -115,10 +112,3 @@ def apply_after_migrate(sender: Any, using: str = "owner", **kwargs: Any) -> Non
     # Flushes in tests emit post_migrate on the application alias, which must not (and cannot) alter tables.
     if sender.name == "tenants" and using == "owner":
         apply_policies(using=using)
-
-
-class OwnerMigrationsRouter:
-    """Schema changes run only through the owner alias; the application role cannot create tables."""
-
-    def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool:
-        return db == "owner"

@@ -42,7 +42,9 @@ def _validate_slug(slug: str) -> None:
 
 
 @transaction.atomic
-def tenant_create(*, slug: str, name: str, owner_email: str, owner_password: str | None, owner_name: str = "") -> Tenant:
+def tenant_create(
+    *, slug: str, name: str, owner_email: str, owner_password: str | None, owner_name: str = ""
+) -> Tenant:
     """Create a tenant and its owner (sign-up and the operator command). Reuses an existing user by email."""
     slug = slug.strip().lower()
     try:
@@ -115,7 +117,8 @@ def invitation_accept(*, tenant: Tenant, token: str, user: User) -> Membership:
 
 def invitation_account(*, tenant: Tenant, token: str, name: str, password: str) -> User:
     """The invitee's account: created on the spot, or an existing one proven by its password."""
-    invitation = Invitation.objects.for_tenant(tenant).filter(token_hash=_digest(token), accepted_at__isnull=True).first()
+    pending = Invitation.objects.for_tenant(tenant).filter(accepted_at__isnull=True)
+    invitation = pending.filter(token_hash=_digest(token)).first()
     if invitation is None:
         raise ValidationError({"__all__": "This invitation is invalid or has expired."})
     user = User.objects.filter(email=invitation.email).first()

@@ -41,8 +41,9 @@ def signup(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The tenant picker: goes straight in when the user belongs to one help desk."""
-    with user_context(request.user.pk):
-        memberships = list(selectors.memberships_of_user(user=request.user))  # type: ignore[arg-type]
+    user: User = request.user  # type: ignore[assignment]  # login_required
+    with user_context(user.pk):
+        memberships = list(selectors.memberships_of_user(user=user))
     if len(memberships) == 1:
         return redirect(tenant_reverse(memberships[0].tenant, "tenant_home"))
     return render(request, "tenants/home.html", {"memberships": memberships})

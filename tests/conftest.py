@@ -23,7 +23,7 @@ from django.db import connections
 
 from tenants.models import Role, Tenant, User
 from tenants.rls import tenant_context
-from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory
+from tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -157,7 +157,7 @@ class TestWebSocket:
         await communicator.disconnect()
 
     async def test_a_socket_of_a_cannot_join_b(self, client, acme, alice, globex, carol):
-        communicator, connected, code = await self._connect(client, alice, "/ws/t/globex/events/")
+        _communicator, connected, code = await self._connect(client, alice, "/ws/t/globex/events/")
         assert not connected
         assert code == 4404
 

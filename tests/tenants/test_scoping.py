@@ -33,7 +33,8 @@ def test_every_table_is_global_or_carries_tenant_id():
         cursor.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT EXISTS ("
-            "  SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)"
+            "  SELECT 1 FROM pg_attribute a"
+            "  WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)"
         )
         untenanted = {row[0] for row in cursor.fetchall()}
     # A many-to-many table Django made on its own would show up here: use a TenantOwned through model.
@@ -45,7 +46,8 @@ def test_every_tenant_table_forces_a_tenant_policy():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-            "  EXISTS (SELECT 1 FROM pg_policies p WHERE p.tablename = c.relname AND p.policyname = 'tenant_isolation') "
+            "  EXISTS (SELECT 1 FROM pg_policies p"
+            "          WHERE p.tablename = c.relname AND p.policyname = 'tenant_isolation') "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped "
             "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"

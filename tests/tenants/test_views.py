@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tenants.models import Membership, Role, Tenant
+from tenants.rls import tenant_context
+
+pytestmark = pytest.mark.django_db
+
+
+class TestSignup:
+    def test_sign_up_creates_the_tenant_and_signs_in(self, client):
+        response = client.post("/signup/", {"company": "Hooli", "slug": "hooli", "name": "Gavin",
+                                            "email": "gavin@hooli.test", "password": "middle-out-42"})
+        assert response.status_code == 302
+        assert response["Location"] == "/t/hooli/"
+        assert client.get("/t/hooli/").status_code == 200
+        tenant = Tenant.objects.get(slug="hooli")
+        with tenant_context(tenant.id):
+            assert Membership.objects.get().role == Role.OWNER
+
+    def test_a_taken_slug_is_a_field_error(self, client, acme):
+        response = client.post("/signup/", {"company": "Acme 2", "slug": "acme", "email": "x@y.test",
+                                            "password": "middle-out-42"})
+        assert response.status_code == 400
+        assert "already taken" in response.context["form"].errors["slug"][0]
+
+    @pytest.mark.parametrize("email", ["not-an-email", "a@", "", "x" * 300 + "@x.test"])
+    def test_an_invalid_email_is_a_field_error(self, client, email):
+        response = client.post("/signup/", {"company": "C", "slug": "c1", "email": email, "password": "middle-out-42"})
+        assert response.status_code == 400
+        assert response.context["form"].errors["email"]
+        assert not Tenant.objects.filter(slug="c1").exists()
+
+    def test_a_weak_password_is_a_field_error(self, client):
+        response = client.post("/signup/", {"company": "C", "slug": "c2", "email": "a@b.test", "password": "password"})
+        assert response.status_code == 400
+        assert response.context["form"].errors["password"]
+
+
+class TestRolePages:
+    @pytest.mark.parametrize("path", ["/t/acme/settings/", "/t/acme/settings/members/", "/t/acme/settings/api-keys/",
+                                      "/t/acme/settings/audit/"])
+    def test_agents_cannot_open_settings(self, client, bob, path):
+        client.force_login(bob)
+        assert client.get(path).status_code == 403
+
+    @pytest.mark.parametrize("path", ["/t/acme/settings/", "/t/acme/settings/members/", "/t/acme/settings/api-keys/",
+                                      "/t/acme/settings/audit/"])
+    def test_owners_can(self, client, alice, path):
+        client.force_login(alice)
+        assert client.get(path).status_code == 200
+
+    def test_an_agent_cannot_promote_itself(self, client, bob):
+        client.force_login(bob)
+        with tenant_context(Tenant.objects.get(slug="acme").id):
+            own = Membership.objects.get(user=bob)
+        assert client.post(f"/t/acme/settings/members/{own.id}/role/", {"role": "owner"}).status_code == 403
+        with tenant_context(own.tenant_id):
+            assert Membership.objects.get(user=bob).role == Role.AGENT
+
+    def test_member_ids_of_another_tenant_are_404(self, client, alice, carol):
+        client.force_login(alice)
+        globex = Tenant.objects.get(slug="globex")
+        with tenant_context(globex.id):
+            theirs = Membership.objects.get(user=carol)
+        assert client.post(f"/t/acme/settings/members/{theirs.id}/remove/").status_code == 404
+
+    def test_invite_form_shows_field_errors(self, client, alice):
+        client.force_login(alice)
+        response = client.post("/t/acme/settings/members/", {"email": "nope", "role": "wizard"})
+        assert response.status_code == 400
+        assert set(response.context["invite_form"].errors) == {"email", "role"}
+
+    def test_settings_validate_branding(self, client, alice):
+        client.force_login(alice)
+        response = client.post("/t/acme/settings/", {"name": "Acme", "primary_color": "red"})
+        assert response.status_code == 400
+        assert "hex colour" in response.context["form"].errors["primary_color"][0]
+        ok = client.post("/t/acme/settings/", {"name": "Acme Ltd", "primary_color": "#112233"})
+        assert ok.status_code == 302
+        assert Tenant.objects.get(slug="acme").branding["primary_color"] == "#112233"
+
+
+class TestHostedResolution:
+    def test_a_subdomain_serves_only_its_tenant(self, client, acme, globex):
+        response = client.get("/", HTTP_HOST="acme.helpdesk.localhost")
+        assert response.status_code == 302 and response["Location"] == "/h/acme/"
+        other = client.get("/h/globex/", HTTP_HOST="acme.helpdesk.localhost")
+        assert other["Location"] == "/h/acme/"
+
+    def test_a_custom_domain_resolves(self, client, acme):
+        Tenant.objects.filter(id=acme.id).update(custom_domain="help.acme.test")
+        assert client.get("/t/acme/", HTTP_HOST="help.acme.test")["Location"] == "/h/acme/"
+
+    def test_an_unknown_public_tenant_is_404(self, client):
+        assert client.get("/h/nobody/").status_code == 404
+
+
+class TestOperatorCommands:
+    def test_create_and_list(self, capsys):
+        call_command("create_tenant", "umbrella", "--name", "Umbrella", "--owner-email", "w@umbrella.test")
+        out = capsys.readouterr().out
+        assert "Created tenant umbrella" in out and "password:" in out
+        call_command("list_tenants")
+        assert "umbrella" in capsys.readouterr().out
+
+    def test_a_taken_slug_is_a_clear_cli_error(self, acme):
+        with pytest.raises(CommandError, match="slug: This address is already taken"):
+            call_command("create_tenant", "acme", "--owner-email", "x@x.test")
