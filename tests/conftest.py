@@ -64,6 +64,11 @@ def django_db_setup(django_db_blocker: Any) -> Iterator[None]:
         admin.execute(f'DROP DATABASE IF EXISTS "{test_name}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _database_first(django_db_setup: None) -> None:
+    """Build the test database before any session fixture starts an event loop (Playwright's does)."""
+
+
 @pytest.fixture
 def acme(db: None) -> Tenant:
     return TenantFactory(slug="acme", name="Acme Inc.")
@@ -133,6 +138,7 @@ def _process_env() -> dict[str, str]:
             head, _, tail = env[key].partition("?")
             env[key] = head.rsplit("/", 1)[0] + "/" + test_name + ("?" + tail if tail else "")
     env["DJANGO_SETTINGS_MODULE"] = "helpdesk.settings"
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # lifted only for the browser tests' own thread
     env["HF_HUB_OFFLINE"] = "1"
     return env
 
