@@ -125,3 +125,12 @@ def test_password_reset_mails_a_working_link(client, alice):
                                                          "new_password2": "brand-new-pass-9"})
     assert done.status_code == 302
     assert client.login(username="alice@acme.test", password="brand-new-pass-9")
+
+
+def test_the_openapi_schema_and_docs_are_served_to_members(client, alice, carol):
+    client.force_login(alice)
+    schema = client.get("/t/acme/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    assert "/t/{tenant_slug}/api/v1/me/" in schema.json()["paths"]
+    assert client.get("/t/acme/api/docs/").status_code == 200
+    assert client.get("/t/globex/api/schema/").status_code == 401
