@@ -18,9 +18,10 @@ def hit(*, scope: str, limit: int, window_s: int = 60) -> bool:
     window = int(time.time() // window_s)
     key = cache.make_key(f"rl:{scope}:{window}")
     pipe = _client().pipeline(transaction=False)
+    # SET NX EX then INCR (not EXPIRE NX, which Redis < 7 lacks): the window key always expires.
+    pipe.set(key, 0, ex=window_s + 1, nx=True)
     pipe.incr(key)
-    pipe.expire(key, window_s + 1, nx=True)
-    count, _ = pipe.execute()
+    _, count = pipe.execute()
     return int(count) <= limit
 
 
@@ -30,10 +31,10 @@ def hits(*, scopes: list[tuple[str, int]], window_s: int = 60) -> str | None:
     pipe = _client().pipeline(transaction=False)
     keys = [cache.make_key(f"rl:{scope}:{window}") for scope, _ in scopes]
     for key in keys:
+        pipe.set(key, 0, ex=window_s + 1, nx=True)
         pipe.incr(key)
-        pipe.expire(key, window_s + 1, nx=True)
     results = pipe.execute()
-    for (scope, limit), count in zip(scopes, results[::2], strict=True):
+    for (scope, limit), count in zip(scopes, results[1::2], strict=True):
         if int(count) > limit:
             return scope
     return None

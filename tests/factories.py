@@ -85,6 +85,38 @@ class AuditEventFactory(TenantOwnedFactory):
     action = "test.event"
 
 
+class ChatSettingsFactory(TenantOwnedFactory):
+    class Meta:
+        model = "chat.ChatSettings"
+        django_get_or_create = ("tenant",)
+
+
+class VisitorFactory(TenantOwnedFactory):
+    class Meta:
+        model = "chat.Visitor"
+
+    key = factory.Sequence(lambda n: f"{n:032x}")
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"visitor{n}@example.test")
+
+
+class ConversationFactory(TenantOwnedFactory):
+    class Meta:
+        model = "chat.Conversation"
+
+    visitor = factory.SubFactory(VisitorFactory, tenant=factory.SelfAttribute("..tenant"))
+
+
+class ChatMessageFactory(TenantOwnedFactory):
+    class Meta:
+        model = "chat.ChatMessage"
+
+    conversation = factory.SubFactory(ConversationFactory, tenant=factory.SelfAttribute("..tenant"))
+    seq = factory.Sequence(lambda n: n + 1)
+    sender = "customer"
+    text = "Hello"
+
+
 # One factory per tenant-owned model: tests/tenants/test_isolation.py creates a row of each for two tenants
 # and proves neither sees the other's. A new tenant-owned model without an entry here fails that test.
 TENANT_FACTORIES: dict[str, type[TenantOwnedFactory]] = {
@@ -92,4 +124,8 @@ TENANT_FACTORIES: dict[str, type[TenantOwnedFactory]] = {
     "tenants.ApiKey": ApiKeyFactory,
     "tenants.Invitation": InvitationFactory,
     "tenants.AuditEvent": AuditEventFactory,
+    "chat.ChatSettings": ChatSettingsFactory,
+    "chat.Visitor": VisitorFactory,
+    "chat.Conversation": ConversationFactory,
+    "chat.ChatMessage": ChatMessageFactory,
 }
