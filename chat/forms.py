@@ -15,6 +15,7 @@ class ChatSettingsForm(forms.Form):
     )
     prechat_form = forms.BooleanField(required=False, label="Ask for name and email before the chat starts")
     welcome = forms.CharField(max_length=200, required=False, label="Welcome message")
-    visitor_messages_per_minute = forms.IntegerField(min_value=1, max_value=600, label="Messages per visitor per minute")
+    visitor_messages_per_minute = forms.IntegerField(min_value=1, max_value=600,
+                                                     label="Messages per visitor per minute")
     tenant_messages_per_minute = forms.IntegerField(min_value=1, max_value=1_000_000,
                                                     label="Messages per minute for the whole help desk")
