@@ -43,6 +43,7 @@ class AgentChatConsumer(ChatSocket):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.tenant, self.membership, self.user = tenant, membership, membership.user
+        self.conversations: dict[int, Conversation] = {}
         await self.accept()
         await self.join(broadcast.lobby_group(tenant.id))
         await self.join(broadcast.agent_group(tenant.id, self.user.id))
@@ -62,8 +63,16 @@ class AgentChatConsumer(ChatSocket):
         await self.join(broadcast.conversation_group(self.tenant.id, conversation_id, staff=True))
 
     def _conversation(self, content: dict[str, Any]) -> Conversation:
-        """Runs in the DB thread: the one accessor, so another tenant's id is the same 404 as a missing one."""
-        return selectors.conversation_get(tenant=self.tenant, conversation_id=int_field(content, "conversation"))
+        """Runs in the DB thread: the one accessor, so another tenant's id is the same 404 as a missing one.
+
+        Kept per socket once found: the services re-read the state they act on under the row lock anyway.
+        """
+        conversation_id = int_field(content, "conversation")
+        found = self.conversations.get(conversation_id)
+        if found is None:
+            found = selectors.conversation_get(tenant=self.tenant, conversation_id=conversation_id)
+            self.conversations[conversation_id] = found
+        return found
 
     async def watch(self, content: dict[str, Any]) -> None:
         conversation_id, after = int_field(content, "conversation"), int_field(content, "after", default=0)

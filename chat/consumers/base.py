@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
+import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
-from channels.db import DatabaseSyncToAsync
+from asgiref.sync import SyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.http import Http404
 
 from tenants.models import Tenant
@@ -24,11 +29,37 @@ MAX_FRAME_BYTES = 16 * 1024
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
+# Chat DB calls spend most of their time waiting on PostgreSQL (a commit waits for the WAL flush), so a process can
+# run more of them at once than it has cores; each thread keeps its own persistent connection.
+_DB_THREADS = ThreadPoolExecutor(max_workers=int(os.environ.get("CHAT_DB_THREADS", "16")),
+                                 thread_name_prefix="chat-db")
+
 
 class FrameError(Exception):
     def __init__(self, error: str, detail: str, errors: dict[str, list[str]] | None = None) -> None:
         super().__init__(detail)
         self.error, self.detail, self.errors = error, detail, errors or {}
+
+
+_thread_state = threading.local()
+CONNECTION_CHECK_S = 10.0
+
+
+class _ChatDatabaseCall(SyncToAsync):
+    """Like channels' database_sync_to_async, but checks the thread's connection (age, health) at most every few
+    seconds instead of on every call: a health-check query per chat message would be a third of its round trips."""
+
+    def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
+        now = time.monotonic()
+        if now - getattr(_thread_state, "checked_at", 0.0) > CONNECTION_CHECK_S:
+            close_old_connections()
+            _thread_state.checked_at = now
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        except (InterfaceError, OperationalError):
+            connection.close()  # a dropped connection: the next call opens a new one
+            _thread_state.checked_at = 0.0
+            raise
 
 
 def _in_tenant(tenant_id: int, fn: Callable[[], T]) -> T:
@@ -64,7 +95,7 @@ class ChatSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         queue behind every other socket's in the process.
         """
         call = partial(_in_tenant, self.tenant.id, partial(fn, **kwargs))
-        return await DatabaseSyncToAsync(call, thread_sensitive=False)()
+        return await _ChatDatabaseCall(call, thread_sensitive=False, executor=_DB_THREADS)()  # type: ignore[no-any-return]
 
     async def join(self, group: str) -> None:
         if group not in self.groups_joined:
