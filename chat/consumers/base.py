@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from asgiref.sync import SyncToAsync
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
@@ -87,6 +88,15 @@ class ChatSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.groups_joined: set[str] = set()
         # Per conversation, the highest sequence number already sent from history: a live copy of it is dropped.
         self.history_max: dict[int, int] = {}
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """As channels' dispatch, without its close_old_connections() before every frame and group message: that
+        hop to the process's single sync thread serialized all sockets. Our DB calls run in their own threads,
+        which look after their connections (_ChatDatabaseCall)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def db(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """Run ``fn(**kwargs)`` in a worker thread, inside the tenant's RLS transaction.
