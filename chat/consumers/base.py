@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.http import Http404
 
+from helpdesk.realtime import deferred_publishes
 from tenants.models import Tenant
 from tenants.rls import tenant_context
 
@@ -63,9 +64,11 @@ class _ChatDatabaseCall(SyncToAsync):
             raise
 
 
-def _in_tenant(tenant_id: int, fn: Callable[[], T]) -> T:
-    with tenant_context(tenant_id):
-        return fn()
+def _in_tenant(tenant_id: int, fn: Callable[[], T]) -> tuple[T, list[tuple[str, dict[str, Any]]]]:
+    """Run ``fn`` in the tenant's transaction; its broadcasts come back to be sent once it has committed."""
+    with deferred_publishes() as outbox, tenant_context(tenant_id):
+        result = fn()
+    return result, outbox
 
 
 def int_field(content: dict[str, Any], name: str, *, default: int | None = None) -> int:
@@ -105,7 +108,10 @@ class ChatSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         queue behind every other socket's in the process.
         """
         call = partial(_in_tenant, self.tenant.id, partial(fn, **kwargs))
-        return await _ChatDatabaseCall(call, thread_sensitive=False, executor=_DB_THREADS)()  # type: ignore[no-any-return]
+        result, outbox = await _ChatDatabaseCall(call, thread_sensitive=False, executor=_DB_THREADS)()
+        for group, message in outbox:  # committed: now announce it
+            await self.channel_layer.group_send(group, message)
+        return result  # type: ignore[no-any-return]
 
     async def join(self, group: str) -> None:
         if group not in self.groups_joined:
