@@ -87,7 +87,7 @@ class Team(TenantOwned):
 
 
 class TeamMember(TenantOwned):
-    """Explicit through table (tenant-owned). Round-robin offers the next ticket to the longest-idle available member."""
+    """Explicit tenant-owned through table. Round-robin picks the longest-idle available member."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -269,7 +269,9 @@ class TicketEvent(TenantOwned):
     """Who changed what, when: {"field": "status", "from": "new", "to": "open"} and similar."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     actor_label = models.CharField(max_length=60, blank=True)
     kind = models.CharField(max_length=40)
     data = models.JSONField(default=dict, blank=True)

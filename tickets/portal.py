@@ -29,7 +29,8 @@ def portal_customer_id(*, tenant: Tenant, token: str) -> int | None:
 
 
 def portal_url(*, tenant: Tenant, customer: Customer) -> str:
-    return f"{settings.SITE_URL}{tenant_reverse(tenant, 'portal:tickets')}?token={portal_token(tenant=tenant, customer=customer)}"
+    token = portal_token(tenant=tenant, customer=customer)
+    return f"{settings.SITE_URL}{tenant_reverse(tenant, 'portal:tickets')}?token={token}"
 
 
 def rate_url(*, tenant: Tenant, ticket: Ticket) -> str:

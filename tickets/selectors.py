@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
@@ -93,10 +94,10 @@ def ticket_list(*, tenant: Tenant, user: User | None, filters: TicketFilters | N
     elif filters.view == "unassigned":
         qs = qs.filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
     elif filters.view == "teams":
-        team_ids = TeamMember.objects.for_tenant(tenant).filter(user_id=getattr(user, "id", None)).values("team_id")
+        team_ids = TeamMember.objects.for_tenant(tenant).filter(user_id=getattr(user, "id", 0) or 0).values("team_id")
         qs = qs.filter(team_id__in=team_ids, status__in=ACTIVE_STATUSES)
     elif filters.view == "breaching":
-        soon = timezone.now() + timezone.timedelta(hours=1)
+        soon = timezone.now() + timedelta(hours=1)
         qs = qs.filter(status__in=(Status.NEW, Status.OPEN)).filter(
             Q(first_response_breached_at__isnull=False) | Q(resolution_breached_at__isnull=False)
             | Q(first_response_at__isnull=True, first_response_due_at__lt=soon)

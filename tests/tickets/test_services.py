@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -40,7 +41,8 @@ class TestCreate:
         assert first.requester_id == second.requester_id
         assert first.requester.email == "jane@example.test"
         message = first.messages.get()
-        assert (message.author_type, message.kind, message.body) == ("customer", "reply", "My card has not arrived yet.")
+        assert (message.author_type, message.kind) == ("customer", "reply")
+        assert message.body == "My card has not arrived yet."
 
     def test_it_announces_creation_and_the_message_on_commit(self, in_acme, django_capture_on_commit_callbacks):
         received = []
@@ -58,10 +60,9 @@ class TestCreate:
                 ticket = _create(in_acme)
             assert received == []  # nothing before commit
             for callback in callbacks:
-                try:
+                # The channel-layer and broker calls among them are not under test here.
+                with contextlib.suppress(Exception):
                     callback()
-                except Exception:
-                    pass
         finally:
             events.ticket_created.disconnect(on_created)
             events.message_posted.disconnect(on_posted)
@@ -110,7 +111,8 @@ class TestCreate:
     def test_chat_hand_off_rejects_unknown_senders(self, in_acme):
         with pytest.raises(ValidationError) as exc:
             services.ticket_create_from_chat(tenant=in_acme, customer_email=None, customer_name="", subject="x",
-                                             transcript=[{"sender": "robot", "text": "hi", "created_at": timezone.now()}])
+                                             transcript=[{"sender": "robot", "text": "hi",
+                                                          "created_at": timezone.now()}])
         assert "transcript" in exc.value.message_dict
 
 

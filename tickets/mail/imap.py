@@ -30,7 +30,8 @@ def poll_mailbox(*, tenant: Tenant) -> int:
         client.login(str(config.get("imap_user") or ""), str(config.get("imap_password") or ""))
         client.select(str(config.get("imap_folder") or "INBOX"))
         _, data = client.search(None, "UNSEEN")
-        for number in (data[0] or b"").split()[:MAX_PER_POLL]:
+        for raw_number in (data[0] or b"").split()[:MAX_PER_POLL]:
+            number = raw_number.decode()
             _, parts = client.fetch(number, "(BODY.PEEK[])")
             raw = next((p[1] for p in parts if isinstance(p, tuple)), b"")
             try:

@@ -126,7 +126,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
     html = _decode_part(html_part) if html_part is not None else ""
     if not text.strip() and html:
         text = html_to_text(html)
-    attachments = []
+    attachments: list[ParsedAttachment] = []
     for part in msg.iter_attachments() if msg.is_multipart() else []:
         payload = part.get_payload(decode=True)
         if isinstance(payload, bytes) and part.get_content_maintype() != "multipart":

@@ -52,7 +52,7 @@ def sla_policy_save(
 ) -> SlaPolicy:
     clean = sla_validate_targets(targets)
     if is_default:
-        SlaPolicy.objects.for_tenant(tenant).filter(is_default=True).exclude(id=getattr(policy, "id", None)).update(
+        SlaPolicy.objects.for_tenant(tenant).filter(is_default=True).exclude(id=getattr(policy, "id", 0) or 0).update(
             is_default=False
         )
     policy = policy or SlaPolicy(tenant=tenant)

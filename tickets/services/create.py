@@ -101,7 +101,7 @@ def ticket_create(
 
 
 def _transcript_items(transcript: list[dict[str, Any]]) -> list[tuple[str, str, datetime]]:
-    items = []
+    items: list[tuple[str, str, datetime]] = []
     for index, item in enumerate(transcript):
         sender, text = item.get("sender"), str(item.get("text") or "").strip()
         if sender not in CHAT_SENDERS:

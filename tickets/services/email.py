@@ -77,7 +77,8 @@ def ingest_email(*, tenant: Tenant, raw: bytes) -> IngestResult:
             return IngestResult("ignored", None, reason=parsed.auto_reason)
         note = ticket_system_note(
             tenant=tenant, ticket=ticket,
-            body=f"Automatic mail from {parsed.from_email} ({parsed.auto_reason}), not answered:\n\n{parsed.text[:2000]}",
+            body=f"Automatic mail from {parsed.from_email} ({parsed.auto_reason}), not answered:\n\n"
+                 f"{parsed.text[:2000]}",
         )
         Message.objects.filter(id=note.id).update(message_id=parsed.message_id[:255])
         return IngestResult("auto_reply", ticket, note, reason=parsed.auto_reason)

@@ -17,7 +17,7 @@ TARGET_KEYS = ("first_response", "resolution")
 
 def sla_validate_targets(targets: object) -> dict[str, dict[str, int]]:
     if not isinstance(targets, dict):
-        raise ValidationError({"targets": "Give targets as {priority: {first_response: minutes, resolution: minutes}}."})
+        raise ValidationError({"targets": "Give {priority: {first_response: minutes, resolution: minutes}}."})
     clean: dict[str, dict[str, int]] = {}
     for priority, values in targets.items():
         if priority not in PRIORITY_RANK:
@@ -69,7 +69,9 @@ def default_policy(*, tenant: Tenant) -> SlaPolicy | None:
     return SlaPolicy.objects.for_tenant(tenant).filter(is_default=True).first()
 
 
-def sla_compute_due(*, policy: SlaPolicy | None, priority: str, start: datetime) -> tuple[datetime | None, datetime | None]:
+def sla_compute_due(
+    *, policy: SlaPolicy | None, priority: str, start: datetime
+) -> tuple[datetime | None, datetime | None]:
     if policy is None:
         return None, None
     targets = policy.targets.get(priority) or policy.targets.get(Priority.NORMAL) or {}
@@ -117,7 +119,9 @@ def sla_mark_breaches(*, tenant: Tenant, now: datetime | None = None) -> int:
     first = running.filter(
         first_response_at__isnull=True, first_response_due_at__lt=now, first_response_breached_at__isnull=True
     )
-    resolution = running.filter(resolved_at__isnull=True, resolution_due_at__lt=now, resolution_breached_at__isnull=True)
+    resolution = running.filter(
+        resolved_at__isnull=True, resolution_due_at__lt=now, resolution_breached_at__isnull=True
+    )
     count = 0
     for field, queryset in (("first_response", first), ("resolution", resolution)):
         for ticket in queryset.select_for_update(skip_locked=True).order_by("id")[:500]:
