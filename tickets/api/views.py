@@ -86,7 +86,7 @@ class TicketDetailView(APIView):
         tenant, (actor, label) = _tenant(request), _actor(request)
         services.ticket_update(
             tenant=tenant, ticket=ticket, actor=actor, actor_label=label, priority=data.get("priority"),
-            team_id=data["team_id"] if "team_id" in data else False, tags=data.get("tags"),
+            team_id=data.get("team_id", False), tags=data.get("tags"),
             subject=data.get("subject"), category=data.get("category"),
         )
         if "assignee_id" in data:
@@ -247,7 +247,7 @@ class RawMimeParser(BaseParser):
 
     media_type = "*/*"
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> bytes:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         return bytes(stream.read()) if stream is not None else b""
 
 
