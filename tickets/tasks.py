@@ -7,7 +7,7 @@ safe to run twice: each one checks the row it works on before acting.
 from __future__ import annotations
 
 import smtplib
-from typing import Any
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
@@ -50,14 +50,16 @@ def csat_send_request(tenant_id: int, ticket_id: int) -> None:
     outbound.csat_email(tenant=tenant, ticket=ticket, rate_url=rate_url(tenant=tenant, ticket=ticket)).send()
 
 
-@shared_task(base=TenantTask, bind=True, acks_late=True, max_retries=services.webhooks.MAX_ATTEMPTS)
-def webhook_deliver(self: Any, tenant_id: int, delivery_id: int) -> str:
+@shared_task(base=TenantTask, acks_late=True)
+def webhook_deliver(tenant_id: int, delivery_id: int) -> str:
     delivery = services.webhook_deliver(tenant=tenant_get(tenant_id=tenant_id), delivery_id=delivery_id)
     if delivery is None:
         return "done"
     if delivery.status == DeliveryStatus.RETRYING:
-        # Exponential backoff: 10 s, 20 s, 40 s, ... capped at an hour.
-        raise self.retry(countdown=min(3600, 10 * 2 ** (delivery.attempts - 1)))
+        # Exponential backoff: 10 s, 20 s, 40 s, ... capped at an hour. Scheduled on commit rather than by
+        # raising Retry, which would roll back the attempt just logged on the delivery row.
+        countdown = min(3600, 10 * 2 ** (delivery.attempts - 1))
+        transaction.on_commit(partial(webhook_deliver.apply_async, (tenant_id, delivery_id), countdown=countdown))
     return str(delivery.status)
 
 
