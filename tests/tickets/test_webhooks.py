@@ -78,7 +78,8 @@ def test_failures_are_retried_with_backoff(acme, receiver, eager_tasks, django_c
     for _ in range(3):
         with django_capture_on_commit_callbacks() as callbacks:
             tasks.webhook_deliver(acme.id, delivery.id)
-        countdowns += [c.keywords["countdown"] for c in callbacks if getattr(c, "func", None) == tasks.webhook_deliver.apply_async]
+        countdowns += [c.keywords["countdown"] for c in callbacks
+                       if getattr(c, "func", None) == tasks.webhook_deliver.apply_async]
     with tenant_context(acme.id):
         delivery.refresh_from_db()
     assert len(received) == 3 and countdowns == [10, 20]
