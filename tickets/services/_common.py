@@ -59,13 +59,15 @@ def send_ticket_created(*, tenant: Tenant, ticket: Ticket) -> None:
                       payload={"ticket_id": ticket.id, "number": ticket.number, "subject": ticket.subject})
 
 
-def send_message_posted(*, tenant: Tenant, ticket: Ticket, message_id: int, public: bool) -> None:
+def send_message_posted(
+    *, tenant: Tenant, ticket: Ticket, message_id: int, public: bool, actor_id: int | None = None
+) -> None:
     from tickets.models import Message
 
     transaction.on_commit(partial(events.message_posted.send, Message, tenant_id=tenant.id, message_id=message_id))
     realtime.publish_on_commit(
         tenant.id, ("ticket", ticket.id), "ticket.changed",
-        {"type": "message.posted", "ticket_id": ticket.id, "message_id": message_id, "actor_id": None, "data": {}},
+        {"type": "message.posted", "ticket_id": ticket.id, "message_id": message_id, "actor_id": actor_id, "data": {}},
     )
     if public:
         webhooks_dispatch(tenant=tenant, event="message.posted",

@@ -120,7 +120,8 @@ def ticket_reply(
     if target and target != ticket.status:
         ticket_set_status(tenant=tenant, ticket=ticket, status=target, actor=author, actor_label=author_label)
     _enqueue_email(tenant, message)
-    send_message_posted(tenant=tenant, ticket=ticket, message_id=message.id, public=True)
+    send_message_posted(tenant=tenant, ticket=ticket, message_id=message.id, public=True,
+                        actor_id=author.id if author else None)
     return message
 
 
@@ -134,7 +135,8 @@ def ticket_note(
         tenant=tenant, ticket=ticket, kind=MessageKind.NOTE, author_type=AuthorType.AGENT, body=body,
         author_user=author, attachments=attachments,
     )
-    send_message_posted(tenant=tenant, ticket=ticket, message_id=message.id, public=False)
+    send_message_posted(tenant=tenant, ticket=ticket, message_id=message.id, public=False,
+                        actor_id=author.id if author else None)
     return message
 
 
