@@ -305,3 +305,16 @@ class TestSelectors:
             assert ids(q="card") == [other.id]
             assert ids(q=f"#{other.number}") == [other.id]
             assert ids() == [other.id, mine.id]
+
+
+def test_seed_is_idempotent(acme, alice, bob):
+    import io
+
+    from tickets.seed import seed
+
+    with tenant_context(acme.id):
+        seed(tenant=acme, stdout=io.StringIO())
+        seed(tenant=acme, stdout=io.StringIO())
+        assert Ticket.objects.count() == 40
+        assert Ticket.objects.filter(team__isnull=False).exists()
+        assert Message.objects.filter(author_type="agent").exists()
