@@ -28,7 +28,7 @@ DATA = _data_file()
 TICKET_COUNT = 40
 TEAMS = {"Cards": ("card", "atm", "pin"), "Payments": ("transfer", "payment", "top_up", "refund", "exchange"),
          "Accounts": ("verify", "identity", "passcode", "account", "terminate")}
-MACROS = [
+MACROS: list[tuple[str, str, dict[str, Any]]] = [
     ("Card on its way", "Hi {{customer_name}},\n\nYour card has been dispatched and usually arrives within 5 "
      "working days. You can track it in the app under Cards.\n\nBest regards,\n{{agent_name}}",
      {"status": "pending", "add_tags": ["card-delivery"]}),
