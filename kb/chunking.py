@@ -1,6 +1,6 @@
 """Split an article into search chunks by headings, with a bounded size and overlap between pieces of a section.
 
-Each chunk keeps its heading path ("Title › Section › Subsection"), which is embedded with the text and weighted
+Each chunk keeps its heading path ("Title > Section > Subsection"), which is embedded with the text and weighted
 highest in full-text search. Sections longer than ``max_chars`` are cut at paragraph, then sentence, then word
 boundaries, and each piece repeats the last ``overlap`` characters of the previous one so that a fact split
 across the cut is still found whole in one of them.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 MAX_CHARS = 1000  # all-MiniLM-L6-v2 reads 256 word pieces, roughly 1,000 characters of English
 OVERLAP = 150
-SEPARATOR = " › "
+SEPARATOR = " > "
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
+from django.db.models.expressions import CombinedExpression
 
 from ai.backends import embeddings
 from kb.chunking import ChunkDraft, chunk_article
@@ -37,7 +38,7 @@ def _embedder(model: str) -> Embedder:
     return lambda texts: embeddings.embed(texts, name=model, batch_size=EMBED_BATCH)
 
 
-def search_vector_expression() -> SearchVector:
+def search_vector_expression() -> CombinedExpression:
     return SearchVector("heading", weight="A", config=FTS_CONFIG) + SearchVector(
         "text", weight="B", config=FTS_CONFIG
     )
@@ -110,20 +111,6 @@ def articles_index(
                               drafts=drafts, vectors=vectors[offset:offset + len(drafts)])
         offset += len(drafts)
     return stored
-
-
-def tenant_reindex(
-    *, tenant: Tenant, model: str | None = None, progress: Callable[[int], None] | None = None
-) -> int:
-    """Re-embed every published article of the tenant with ``model``; chunks of other models stay searchable."""
-    total = 0
-    ids = list(Article.objects.for_tenant(tenant).filter(status=ArticleStatus.PUBLISHED).values_list("id", flat=True))
-    for start in range(0, len(ids), REINDEX_BATCH):
-        batch = ids[start:start + REINDEX_BATCH]
-        total += articles_index(tenant=tenant, article_ids=batch, model=model)
-        if progress is not None:
-            progress(len(batch))
-    return total
 
 
 def tenant_prune_models(*, tenant: Tenant, keep: str) -> int:

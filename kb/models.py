@@ -106,7 +106,7 @@ class Chunk(TenantOwned):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="chunks")
     revision = models.ForeignKey(ArticleRevision, on_delete=models.CASCADE, related_name="+")
     ordinal = models.PositiveIntegerField()
-    heading = models.CharField(max_length=500, blank=True)  # "Article title › Section › Subsection"
+    heading = models.CharField(max_length=500, blank=True)  # "Article title > Section > Subsection"
     text = models.TextField()
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
     embedding_model = models.CharField(max_length=200)

@@ -126,7 +126,8 @@ def search(
     statement = f"""
         WITH {", ".join(ctes)},
         fused AS (
-            SELECT id, sum(1.0 / ({RRF_K} + rank))::float8 AS score, min(distance) AS distance, max(fts_rank) AS fts_rank
+            SELECT id, sum(1.0 / ({RRF_K} + rank))::float8 AS score, min(distance) AS distance,
+                   max(fts_rank) AS fts_rank
             FROM ({" UNION ALL ".join(lists)}) AS ranked GROUP BY id
         ),
         best AS (

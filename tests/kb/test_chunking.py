@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from kb.chunking import SEPARATOR, chunk_article
@@ -36,7 +38,7 @@ def test_long_sections_are_bounded_and_overlap():
     chunks = chunk_article(title="T", body="## Long\n\n" + " ".join(sentences), max_chars=300, overlap=80)
     assert len(chunks) > 5
     assert all(len(c.text) <= 300 for c in chunks)
-    for previous, current in zip(chunks, chunks[1:], strict=False):
+    for previous, current in itertools.pairwise(chunks):
         # The start of each piece repeats the end of the previous one.
         assert current.text[:40] in previous.text
     joined = " ".join(c.text for c in chunks)
