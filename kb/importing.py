@@ -127,7 +127,7 @@ def import_files(
         if progress is not None:
             progress(1)
     if index == "sync" and report.article_ids:
-        report.chunks = indexing.articles_index(tenant=tenant, article_ids=report.article_ids)
+        report.chunks = indexing.articles_index(tenant=tenant, article_ids=report.article_ids, only_stale=True)
     return report
 
 

@@ -85,11 +85,13 @@ def article_index(
 
 
 def articles_index(
-    *, tenant: Tenant, article_ids: Sequence[int], model: str | None = None, embedder: Embedder | None = None
+    *, tenant: Tenant, article_ids: Sequence[int], model: str | None = None, embedder: Embedder | None = None,
+    only_stale: bool = False,
 ) -> int:
     """Index several articles, embedding all their chunks in shared batches (the model is the slow part).
 
     Each article is still swapped in its own transaction. Articles that are not published lose their chunks.
+    ``only_stale`` skips articles whose chunks of this model already come from their latest revision.
     Returns the number of chunks stored.
     """
     model = model or current_model()
@@ -100,8 +102,13 @@ def articles_index(
             chunks_remove(tenant=tenant, article_id=article.id)
             continue
         revision = ArticleRevision.objects.for_tenant(tenant).filter(article=article).order_by("-number").first()
-        if revision is not None:
-            work.append((article.id, revision.id, chunk_article(title=revision.title, body=revision.body)))
+        if revision is None:
+            continue
+        if only_stale and Chunk.objects.for_tenant(tenant).filter(
+            article=article, embedding_model=model, revision=revision
+        ).exists():
+            continue
+        work.append((article.id, revision.id, chunk_article(title=revision.title, body=revision.body)))
     texts = [draft.embedding_input() for _, _, drafts in work for draft in drafts]
     vectors = (embedder or _embedder(model))(texts) if texts else None
     stored, offset = 0, 0
