@@ -25,6 +25,9 @@ MODES = ("hybrid", "vector", "fts")
 RRF_K = 60
 CANDIDATES = 40
 EF_SEARCH = 100
+# Below this cosine similarity a vector neighbour is noise (MiniLM puts unrelated texts around 0 to 0.2): without a
+# floor, gibberish would always "find" the nearest articles. Full-text matches need no floor.
+MIN_SIMILARITY = 0.2
 MAX_TERMS = 32
 MARK_START, MARK_STOP = "\u27ea", "\u27eb"  # sentinels turned into <mark> after HTML-escaping the snippet
 HEADLINE_OPTIONS = (f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=30, MinWords=12, MaxFragments=2, "
@@ -112,7 +115,7 @@ def search(
         ctes.append(f"vec AS MATERIALIZED ({sql})")
         params += p
         lists.append("SELECT id, row_number() OVER (ORDER BY distance) AS rank, distance, NULL::float8 AS fts_rank "
-                     "FROM vec")
+                     f"FROM vec WHERE distance <= {1 - MIN_SIMILARITY:.6f}")
     if mode in ("hybrid", "fts") and terms:
         sql, p = _sql(fts_candidates(tenant=tenant, terms=terms, model=model, limit=candidates))
         ctes.append(f"fts AS MATERIALIZED ({sql})")
