@@ -14,6 +14,7 @@ from tenants.models import Role
 from tenants.selectors import member_list
 from tenants.services import require_role
 from tenants.urls_helpers import tenant_reverse
+from tickets.selectors import team_list
 
 
 def console(request: TenantRequest) -> HttpResponse:
@@ -23,6 +24,7 @@ def console(request: TenantRequest) -> HttpResponse:
         "waiting": selectors.waiting_conversations(tenant=tenant)[:100],
         "mine": selectors.agent_conversations(tenant=tenant, agent=request.user),
         "agents": [m.user for m in member_list(tenant=tenant) if m.user_id != request.user.id],
+        "teams": team_list(tenant=tenant),
         "is_admin": request.membership.has_role(Role.ADMIN),
     }
     return render(request, "chat/console.html", context)

@@ -19,6 +19,7 @@ from chat.payloads import conversation_payload
 from chat.services.messages import post_system
 from tenants.models import Tenant, User
 from tenants.selectors import membership_for
+from tickets.selectors import team_list
 
 HANDOFF_NOTICE = "We're connecting you with a member of our team. They'll be with you shortly."
 
@@ -130,6 +131,8 @@ def transfer(*, tenant: Tenant, conversation: Conversation, actor: User, to_agen
         conversation.status, conversation.assigned_agent, conversation.team = Status.AGENT, to_agent, ""
         text = f"{actor.display_name} transferred the chat to {to_agent.display_name}."
     else:
+        if not team_list(tenant=tenant).filter(name=team.strip()).exists():
+            raise ValidationError({"team": "Choose a team of this help desk."})
         conversation.status, conversation.assigned_agent, conversation.team = Status.WAITING, None, team.strip()[:80]
         text = f"{actor.display_name} transferred the chat to the {conversation.team} team."
     conversation.bot_silenced = True
@@ -144,18 +147,19 @@ def transfer(*, tenant: Tenant, conversation: Conversation, actor: User, to_agen
 
 
 def conversation_transcript(*, tenant: Tenant, conversation: Conversation,
-                            include_internal: bool = False) -> list[dict[str, str]]:
-    """The whole conversation as plain items (sender, text, created_at ISO 8601), oldest first."""
+                            include_internal: bool = False) -> list[dict[str, Any]]:
+    """The whole conversation, oldest first: items {sender, text, created_at (datetime), author}.
+
+    ``sender`` is customer, agent, bot or system (what tickets.services.ticket_create_from_chat takes).
+    """
     messages = ChatMessage.objects.for_tenant(tenant).filter(conversation=conversation).select_related("author")
     if not include_internal:
         messages = messages.filter(internal=False)
-    items = []
-    for message in messages.order_by("seq"):
-        sender = message.sender
-        if message.author is not None:
-            sender = f"{message.sender}: {message.author.display_name}"
-        items.append({"sender": sender, "text": message.text, "created_at": message.created_at.isoformat()})
-    return items
+    return [
+        {"sender": m.sender, "text": m.text, "created_at": m.created_at,
+         "author": m.author.display_name if m.author is not None else ""}
+        for m in messages.order_by("seq")
+    ]
 
 
 def _make_ticket(tenant: Tenant, conversation: Conversation) -> int:

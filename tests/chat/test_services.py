@@ -3,12 +3,13 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import timezone
 
 from chat import events, ratelimit, selectors, services, tokens
 from chat.models import ChatMessage, Conversation, Sender, Status
 from tenants.models import Membership
 from tenants.rls import tenant_context
-from tests.factories import ConversationFactory, MembershipFactory, UserFactory
+from tests.factories import ConversationFactory, MembershipFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +156,9 @@ class TestAgents:
         assert note.internal
         assert selectors.recent_messages(tenant=in_acme, conversation=conversation, limit=10) == []
 
-    def test_transfer_to_an_agent_or_a_team(self, in_acme, conversation, alice, bob):
+    def test_transfer_to_an_agent_or_a_team(self, in_acme, conversation, alice, bob, globex):
+        TeamFactory(tenant=in_acme, name="Billing")
+        TeamFactory(tenant=globex, name="Fraud")
         services.agent_take_over(tenant=in_acme, conversation=conversation, agent=alice)
         moved = services.transfer(tenant=in_acme, conversation=conversation, actor=alice, to_agent=bob)
         assert (moved.status, moved.assigned_agent_id) == (Status.AGENT, bob.id)
@@ -163,6 +166,8 @@ class TestAgents:
         assert (queued.status, queued.assigned_agent_id, queued.team) == (Status.WAITING, None, "Billing")
         with pytest.raises(ValidationError):
             services.transfer(tenant=in_acme, conversation=conversation, actor=bob)
+        with pytest.raises(ValidationError):  # another tenant's team
+            services.transfer(tenant=in_acme, conversation=conversation, actor=bob, team="Fraud")
 
     def test_transfer_to_another_tenants_user_is_refused(self, in_acme, conversation, alice, carol):
         services.agent_take_over(tenant=in_acme, conversation=conversation, agent=alice)
@@ -209,7 +214,7 @@ class TestSelectors:
         services.note_add(tenant=in_acme, conversation=conversation, agent=bob, text="secret")
         transcript = services.conversation_transcript(tenant=in_acme, conversation=conversation)
         assert [(i["sender"], i["text"]) for i in transcript] == [("customer", "Hi")]
-        assert transcript[0]["created_at"]
+        assert transcript[0]["created_at"] <= timezone.now()
 
     def test_only_online_agents_are_available(self, acme, globex, alice, bob):
         MembershipFactory(tenant=globex, user=UserFactory(), presence="online")
@@ -239,3 +244,40 @@ class TestTokensAndLimits:
         assert session.conversation.status == Status.BOT
         assert services.visitor_from_token(tenant=in_acme, token=session.token) == session.visitor
         assert Conversation.objects.count() == 1
+
+
+class TestTickets:
+    def _chat(self, tenant, conversation, agent):
+        services.post_customer_message(tenant=tenant, conversation=conversation, text="My card is lost",
+                                       client_msg_id="1")
+        services.agent_take_over(tenant=tenant, conversation=conversation, agent=agent)
+        services.agent_reply(tenant=tenant, conversation=conversation, agent=agent, text="I blocked it.")
+        services.note_add(tenant=tenant, conversation=conversation, agent=agent, text="internal only")
+
+    def test_an_unresolved_close_makes_a_ticket_with_the_whole_transcript(self, in_acme, conversation, bob):
+        from tickets.models import Ticket
+
+        self._chat(in_acme, conversation, bob)
+        closed = services.close(tenant=in_acme, conversation=conversation, actor=bob, resolved=False)
+        ticket = Ticket.objects.for_tenant(in_acme).get(id=closed.ticket_id)
+        bodies = list(ticket.messages.order_by("created_at", "id").values_list("author_type", "body"))
+        assert ("customer", "My card is lost") in bodies and ("agent", "I blocked it.") in bodies
+        assert [b for _, b in bodies].index("My card is lost") < [b for _, b in bodies].index("I blocked it.")
+        assert not any("internal only" in b for _, b in bodies)
+        assert ticket.requester.email == conversation.visitor.email
+        assert ticket.subject == "Chat: My card is lost"
+
+    def test_a_resolved_close_makes_no_ticket_and_convert_makes_one_later(self, in_acme, conversation, bob):
+        self._chat(in_acme, conversation, bob)
+        closed = services.close(tenant=in_acme, conversation=conversation, actor=bob, resolved=True)
+        assert closed.ticket_id is None
+        converted = services.convert_to_ticket(tenant=in_acme, conversation=conversation, actor=bob)
+        assert converted.ticket_id is not None
+        again = services.convert_to_ticket(tenant=in_acme, conversation=conversation, actor=bob)
+        assert again.ticket_id == converted.ticket_id
+
+    def test_converting_an_open_chat_closes_it_unresolved(self, in_acme, conversation, bob):
+        self._chat(in_acme, conversation, bob)
+        converted = services.convert_to_ticket(tenant=in_acme, conversation=conversation, actor=bob)
+        assert (converted.status, converted.resolved) == (Status.CLOSED, False)
+        assert converted.ticket_id is not None

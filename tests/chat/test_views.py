@@ -64,7 +64,7 @@ class TestConsole:
         ours = ConversationFactory(tenant=acme, status=Status.WAITING, visitor__name="Ours Visitor")
         ConversationFactory(tenant=globex, status=Status.WAITING, visitor__name="Their Visitor")
         client.force_login(bob)
-        with django_assert_max_num_queries(13):
+        with django_assert_max_num_queries(14):
             response = client.get("/t/acme/chat/")
         assert response.status_code == 200
         assert b"Ours Visitor" in response.content and b"Their Visitor" not in response.content
@@ -74,7 +74,7 @@ class TestConsole:
         for _ in range(10):
             ConversationFactory(tenant=acme, status=Status.WAITING)
         client.force_login(bob)
-        with django_assert_max_num_queries(13):
+        with django_assert_max_num_queries(14):
             assert client.get("/t/acme/chat/").status_code == 200
 
     def test_strangers_and_anonymous_users_are_kept_out(self, client, acme, carol):
