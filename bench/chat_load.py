@@ -183,9 +183,11 @@ async def run_rate(pairs: list[Pair], rate: float, seconds: float, tag: str) -> 
 
 
 def show(result: dict[str, float]) -> None:
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"  rate {result['rate']:.0f}/s: sent {result['sent']}, delivered/sent {result['ratio']:.4f}, "
           f"duplicates {result['duplicates']}, errors {result['errors']}, p50 {result['p50_ms']:.1f} ms, "
-          f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms (sending took {result['send_seconds']:.1f} s)",
+          f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms (sending took {result['send_seconds']:.1f} s; "
+          f"load average {load})",
           flush=True)
 
 
@@ -193,6 +195,10 @@ async def main_async(args: argparse.Namespace, setup: list[tuple[str, str, int]]
     t0 = time.monotonic()
     pairs = await connect_all(base, setup)
     print(f"connected {2 * len(pairs)} WebSocket clients in {time.monotonic() - t0:.1f} s", flush=True)
+    # Warm-up (not measured): every pair exchanges one message, so that each process's DB threads have opened
+    # their connections and each agent socket has looked its conversation up once.
+    warm = await run_rate(pairs, min(args.rate, 200), 2 * len(pairs) / min(args.rate, 200), "W")
+    print(f"warm-up: {warm['sent']:.0f} messages, delivered/sent {warm['ratio']:.4f}", flush=True)
     if args.seconds > 0:
         print(f"(a) {args.rate:.0f} messages/s for {args.seconds:.0f} s:", flush=True)
         before = await asyncio.to_thread(count_messages)

@@ -13,15 +13,17 @@ from tenants.models import Membership, Tenant
 from tenants.selectors import member_list
 
 
-def _console_state(tenant: Tenant, membership: Membership) -> dict[str, Any]:
+def _console_state(tenant: Tenant, membership: Membership) -> tuple[dict[str, Any], list[Conversation]]:
     tenant_services.member_set_presence(tenant=tenant, membership=membership, presence="online")
     user = membership.user
-    return {
+    mine = list(selectors.agent_conversations(tenant=tenant, agent=user))
+    state = {
         "type": "hello", "presence": "online", "me": user.id,
         "counts": selectors.status_counts(tenant=tenant, agent=user),
         "waiting": [conversation_payload(c) for c in selectors.waiting_conversations(tenant=tenant)[:100]],
-        "mine": [conversation_payload(c) for c in selectors.agent_conversations(tenant=tenant, agent=user)],
+        "mine": [conversation_payload(c) for c in mine],
     }
+    return state, mine
 
 
 def _watch(tenant: Tenant, conversation_id: int, after: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -47,9 +49,10 @@ class AgentChatConsumer(ChatSocket):
         await self.accept()
         await self.join(broadcast.lobby_group(tenant.id))
         await self.join(broadcast.agent_group(tenant.id, self.user.id))
-        state = await self.db(_console_state, tenant=tenant, membership=membership)
-        for conversation in state["mine"]:
-            await self.join_conversation(conversation["id"])
+        state, mine = await self.db(_console_state, tenant=tenant, membership=membership)
+        for conversation in mine:
+            self.conversations[conversation.id] = conversation
+            await self.join_conversation(conversation.id)
         await self.send_json(state)
 
     async def disconnect(self, code: int) -> None:
