@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from helpdesk.http import TenantRequest
@@ -17,6 +18,20 @@ from tickets.models import Priority, Status, Ticket
 from tickets.services import AttachmentIn
 
 PAGE_SIZE = 50
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP rows: an exact count of a 100,000-ticket queue costs more than the page itself,
+    and nobody pages past 200 pages; narrower filters or search get an exact count."""
+
+    @cached_property
+    def count(self) -> int:
+        return int(self.object_list[: COUNT_CAP + 1].count())  # type: ignore[index,union-attr]
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > COUNT_CAP
 
 
 def _choices(request: TenantRequest) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
@@ -28,7 +43,7 @@ def _choices(request: TenantRequest) -> tuple[list[tuple[int, str]], list[tuple[
 def queue(request: TenantRequest) -> HttpResponse:
     filters = selectors.TicketFilters.from_params(request.GET)
     tickets = selectors.ticket_list(tenant=request.tenant, user=request.user, filters=filters)
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     agents, teams = _choices(request)
     params = request.GET.copy()
     params.pop("page", None)

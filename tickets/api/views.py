@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.pagination import CursorPagination
 from tenants.models import ApiKey, Tenant, User
 from tickets import selectors, services
 from tickets.api import serializers as s
@@ -41,8 +42,15 @@ QUEUE_PARAMS = [
 ]
 
 
+class TicketCursorPagination(CursorPagination):
+    """Newest first by the per-tenant number, which the tenant's indexes serve (see Ticket.Meta)."""
+
+    ordering = "-number"
+
+
 class TicketListView(generics.GenericAPIView):  # type: ignore[type-arg]
     serializer_class = s.TicketSerializer
+    pagination_class = TicketCursorPagination
 
     def get_queryset(self) -> QuerySet[Ticket]:
         filters = selectors.TicketFilters.from_params(self.request.query_params)
