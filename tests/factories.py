@@ -189,6 +189,54 @@ class WebhookDeliveryFactory(TenantOwnedFactory):
 
     webhook = factory.SubFactory(WebhookFactory, tenant=_SAME_TENANT)
     event = "ticket.created"
+class CategoryFactory(TenantOwnedFactory):
+    class Meta:
+        model = "kb.Category"
+
+    title = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+
+
+class ArticleFactory(TenantOwnedFactory):
+    class Meta:
+        model = "kb.Article"
+
+    category = factory.SubFactory(CategoryFactory, tenant=factory.SelfAttribute("..tenant"))
+    title = factory.Sequence(lambda n: f"Article {n}")
+    slug = factory.Sequence(lambda n: f"article-{n}")
+    body = "Some text."
+    body_html = "<p>Some text.</p>"
+
+
+class ArticleRevisionFactory(TenantOwnedFactory):
+    class Meta:
+        model = "kb.ArticleRevision"
+
+    article = factory.SubFactory(ArticleFactory, tenant=factory.SelfAttribute("..tenant"))
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.SelfAttribute("article.title")
+    body = factory.SelfAttribute("article.body")
+
+
+class ArticleFeedbackFactory(TenantOwnedFactory):
+    class Meta:
+        model = "kb.ArticleFeedback"
+
+    article = factory.SubFactory(ArticleFactory, tenant=factory.SelfAttribute("..tenant"))
+    helpful = True
+
+
+class ChunkFactory(TenantOwnedFactory):
+    class Meta:
+        model = "kb.Chunk"
+
+    revision = factory.SubFactory(ArticleRevisionFactory, tenant=factory.SelfAttribute("..tenant"))
+    article = factory.SelfAttribute("revision.article")
+    ordinal = factory.Sequence(lambda n: n)
+    heading = "Heading"
+    text = "Chunk text."
+    embedding = factory.LazyFunction(lambda: [1.0] + [0.0] * 383)
+    embedding_model = "test-model"
 
 
 # One factory per tenant-owned model: tests/tenants/test_isolation.py creates a row of each for two tenants
@@ -210,4 +258,9 @@ TENANT_FACTORIES: dict[str, type[TenantOwnedFactory]] = {
     "tickets.TicketEvent": TicketEventFactory,
     "tickets.Webhook": WebhookFactory,
     "tickets.WebhookDelivery": WebhookDeliveryFactory,
+    "kb.Category": CategoryFactory,
+    "kb.Article": ArticleFactory,
+    "kb.ArticleRevision": ArticleRevisionFactory,
+    "kb.ArticleFeedback": ArticleFeedbackFactory,
+    "kb.Chunk": ChunkFactory,
 }
