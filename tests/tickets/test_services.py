@@ -268,11 +268,16 @@ class TestMergeAndMacro:
 
 
 class TestCsat:
-    def test_solving_requests_a_rating_once_and_the_customer_rates(self, in_acme, alice, eager_tasks, mailoutbox):
+    def test_solving_requests_a_rating_once_and_the_customer_rates(self, in_acme, alice, eager_tasks, mailoutbox,
+                                                                   django_capture_on_commit_callbacks):
         ticket = _create(in_acme)
-        services.ticket_set_status(tenant=in_acme, ticket=ticket, status="solved", actor=alice)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.ticket_set_status(tenant=in_acme, ticket=ticket, status="solved", actor=alice)
         ticket.refresh_from_db()
         assert ticket.csat_requested_at is not None
+        [request] = [m for m in mailoutbox if m.subject.startswith("How did we do?")]
+        assert request.to == ["jane@example.test"] and request.extra_headers["Auto-Submitted"] == "auto-generated"
+        assert f"/h/acme/portal/{ticket.id}/rate/?token=" in request.body
         services.ticket_rate(tenant=in_acme, ticket=ticket, rating=5, comment="Great")
         ticket.refresh_from_db()
         assert (ticket.csat_rating, ticket.csat_comment) == (5, "Great")
