@@ -185,7 +185,11 @@ def update(request: TenantRequest, ticket_id: int) -> HttpResponse:
     try:
         services.ticket_update(tenant=tenant, ticket=ticket, actor=user, priority=data["priority"],
                                team_id=data["team"], tags=[t for t in data["tags"].split(",") if t.strip()])
-        services.ticket_assign(tenant=tenant, ticket=ticket, assignee_id=data["assignee"], actor=user)
+        if data["round_robin"] and data["team"]:
+            team = selectors.team_get(tenant=tenant, team_id=data["team"])
+            services.ticket_assign_round_robin(tenant=tenant, ticket=ticket, team=team, actor=user)
+        else:
+            services.ticket_assign(tenant=tenant, ticket=ticket, assignee_id=data["assignee"], actor=user)
         services.ticket_set_status(tenant=tenant, ticket=ticket, status=data["status"], actor=user)
     except ValidationError as exc:
         from helpdesk.http import apply_validation_error

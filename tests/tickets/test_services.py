@@ -304,6 +304,10 @@ class TestSelectors:
             other = _create(acme, subject="Card arrival", body="where is my card")
             ids = lambda **kw: [t.id for t in selectors.ticket_list(  # noqa: E731
                 tenant=acme, user=alice, filters=selectors.TicketFilters(**kw))]
+            team = TeamFactory(tenant=acme)
+            TeamMemberFactory(tenant=acme, team=team, user=alice)
+            services.ticket_update(tenant=acme, ticket=mine, actor=alice, team_id=team.id)
+            assert ids(view="teams") == [mine.id]
             assert ids(view="mine") == [mine.id]
             assert ids(view="unassigned") == [other.id]
             assert ids(q="refund") == [mine.id]

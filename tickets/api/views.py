@@ -129,6 +129,18 @@ class TicketMessagesView(APIView):
         return Response(s.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
 
+class TicketRoundRobinView(APIView):
+    @extend_schema(request=s.RoundRobinSerializer, responses=s.TicketSerializer)
+    def post(self, request: Request, ticket_id: int) -> Response:
+        """Assign to the team's available agent who was given a ticket longest ago."""
+        ticket = _ticket(request, ticket_id)
+        data = _valid(s.RoundRobinSerializer, request.data)
+        team = selectors.team_get(tenant=_tenant(request), team_id=data["team_id"])
+        services.ticket_assign_round_robin(tenant=_tenant(request), ticket=ticket, team=team,
+                                           actor=_actor(request)[0])
+        return Response(s.TicketSerializer(_ticket(request, ticket_id)).data)
+
+
 class TicketMergeView(APIView):
     @extend_schema(request=s.MergeSerializer, responses=s.TicketSerializer)
     def post(self, request: Request, ticket_id: int) -> Response:
