@@ -181,6 +181,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Multi-tenant AI helpdesk. Every path is scoped to a tenant: /t/{tenant_slug}/api/v1/...",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "WebhookDeliveryStatusEnum": "tickets.models.DeliveryStatus",
+    },
     "SERVE_PERMISSIONS": ["tenants.api_auth.IsTenantMember"],
     "SERVE_AUTHENTICATION": ["tenants.api_auth.ApiKeyAuthentication", "tenants.api_auth.TenantSessionAuthentication"],
     # Swagger UI's assets come from an installed package: self-hosted, nothing fetched from a CDN.
