@@ -169,8 +169,12 @@ async def run_rate(pairs: list[Pair], rate: float, seconds: float, tag: str) -> 
             n += 1
         await asyncio.sleep(tick)
     elapsed = time.monotonic() - start
-    deadline = time.monotonic() + 10
-    while len(_STATS.delivered) < len(_STATS.sent) and time.monotonic() < deadline:
+    # Wait for the backlog to drain (an overloaded run is late, not necessarily lossy): until everything arrived,
+    # or nothing more arrived for 15 s.
+    last_count, last_progress = -1, time.monotonic()
+    while len(_STATS.delivered) < len(_STATS.sent) and time.monotonic() - last_progress < 15:
+        if len(_STATS.delivered) != last_count:
+            last_count, last_progress = len(_STATS.delivered), time.monotonic()
         await asyncio.sleep(0.1)
     await asyncio.sleep(0.5)  # catch late duplicates
     latencies = sorted(_STATS.delivered.values())
