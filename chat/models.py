@@ -73,8 +73,8 @@ class Conversation(TenantOwned):
     customer_read_seq = models.PositiveIntegerField(default=0)
     agent_read_seq = models.PositiveIntegerField(default=0)
     resolved = models.BooleanField(null=True, blank=True)
-    # The ticket made from this conversation (tickets.Ticket id), when it ended unresolved or was converted.
-    ticket_id = models.BigIntegerField(null=True, blank=True)
+    # The ticket made from this conversation, when it ended unresolved or was converted (same tenant).
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     csat_score = models.PositiveSmallIntegerField(null=True, blank=True)
     csat_comment = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

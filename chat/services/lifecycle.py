@@ -192,7 +192,7 @@ def close(*, tenant: Tenant, conversation: Conversation, actor: User | None, res
     conversation.status, conversation.resolved, conversation.closed_at = Status.CLOSED, resolved, timezone.now()
     if not resolved and conversation.ticket_id is None:
         conversation.ticket_id = _make_ticket(tenant, conversation)
-    return _save(tenant, conversation, ["status", "resolved", "closed_at", "ticket_id"])
+    return _save(tenant, conversation, ["status", "resolved", "closed_at", "ticket"])
 
 
 @transaction.atomic
@@ -204,7 +204,7 @@ def convert_to_ticket(*, tenant: Tenant, conversation: Conversation, actor: User
     _require_member(tenant, actor)
     if current.ticket_id is None:
         current.ticket_id = _make_ticket(tenant, current)
-        return _save(tenant, current, ["ticket_id"])
+        return _save(tenant, current, ["ticket"])
     return current
 
 
