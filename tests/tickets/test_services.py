@@ -278,6 +278,10 @@ class TestCsat:
         [request] = [m for m in mailoutbox if m.subject.startswith("How did we do?")]
         assert request.to == ["jane@example.test"] and request.extra_headers["Auto-Submitted"] == "auto-generated"
         assert f"/h/acme/portal/{ticket.id}/rate/?token=" in request.body
+        from tickets.tasks import csat_send_request
+
+        csat_send_request.delay(in_acme.id, ticket.id)  # redelivered: not sent twice
+        assert len([m for m in mailoutbox if m.subject.startswith("How did we do?")]) == 1
         services.ticket_rate(tenant=in_acme, ticket=ticket, rating=5, comment="Great")
         ticket.refresh_from_db()
         assert (ticket.csat_rating, ticket.csat_comment) == (5, "Great")
