@@ -86,11 +86,20 @@ def _sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
     return sql, tuple(params)
 
 
+# Chunks keep their Markdown source; a snippet shows prose: no emphasis marks, heading hashes or link targets.
+_MARKDOWN_NOISE = re.compile(r"\*+|`+|(?<!\w)_+|_+(?!\w)|^#+\s*|\]\([^)]*\)|\[", re.M)
+
+
+def _plain(text: str) -> str:
+    return _MARKDOWN_NOISE.sub("", text)
+
+
 def _snippet(headline: str | None, text: str) -> str:
     if not headline:
+        text = _plain(text)
         short = text if len(text) <= 240 else text[:240].rsplit(" ", 1)[0] + " …"
         return html.escape(short)
-    return html.escape(headline).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
+    return html.escape(_plain(headline)).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
 
 
 def search(

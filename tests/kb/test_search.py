@@ -71,6 +71,15 @@ def test_snippets_highlight_query_words_and_escape_html(publish, acme):
     assert hit.snippet.replace("<mark>", "").replace("</mark>", "").count("<") == 0
 
 
+def test_snippets_show_prose_not_markdown_syntax(publish, acme):
+    publish(acme, title="Frozen cards", body="Go to **Cards** > [your card](/cards) and tap `Unfreeze` in *Security*.")
+    with tenant_context(acme.id):
+        hit = selectors.article_search(tenant=acme, query="unfreeze security", mode="fts")[0]
+    plain = hit.snippet.replace("<mark>", "").replace("</mark>", "")
+    assert "Go to Cards &gt; your card and tap Unfreeze in Security." in plain
+    assert not any(mark in plain for mark in ("**", "`", "](", "*"))
+
+
 def test_empty_or_punctuation_queries_return_nothing(publish, acme):
     publish(acme, title=CARD[0], body=CARD[1])
     with tenant_context(acme.id):
