@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "tenants",
     "helpdesk",
     "tickets",
@@ -138,6 +139,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / ".var" / "staticfiles"
+# Serve straight from the app folders too, so a checkout works before (or without) collectstatic.
+WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".var" / "media")))
 MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 30 * 1024 * 1024)
@@ -163,6 +166,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Multi-tenant AI helpdesk. Every path is scoped to a tenant: /t/{tenant_slug}/api/v1/...",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["tenants.api_auth.IsTenantMember"],
+    "SERVE_AUTHENTICATION": ["tenants.api_auth.ApiKeyAuthentication", "tenants.api_auth.TenantSessionAuthentication"],
+    # Swagger UI's assets come from an installed package: self-hosted, nothing fetched from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # AI settings: nothing is downloaded at run time.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from helpdesk import views
 from tenants import views as tenant_views
@@ -15,7 +15,7 @@ tenant_patterns: list[URLPattern | URLResolver] = [
     path("ai/", include(("ai.urls", "ai"))),
     path("api/v1/", include("helpdesk.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/docs/", views.TenantSwaggerView.as_view(), name="api_docs"),
 ]
 
 urlpatterns = [

@@ -109,3 +109,28 @@ class TestOperatorCommands:
     def test_a_taken_slug_is_a_clear_cli_error(self, acme):
         with pytest.raises(CommandError, match="slug: This address is already taken"):
             call_command("create_tenant", "acme", "--owner-email", "x@x.test")
+
+
+def test_password_reset_mails_a_working_link(client, alice):
+    import re
+
+    from django.core import mail
+
+    assert client.post("/accounts/password_reset/", {"email": "alice@acme.test"}).status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    assert form_page.status_code == 200
+    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": "brand-new-pass-9",
+                                                         "new_password2": "brand-new-pass-9"})
+    assert done.status_code == 302
+    assert client.login(username="alice@acme.test", password="brand-new-pass-9")
+
+
+def test_the_openapi_schema_and_docs_are_served_to_members(client, alice, carol):
+    client.force_login(alice)
+    schema = client.get("/t/acme/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    assert "/t/{tenant_slug}/api/v1/me/" in schema.json()["paths"]
+    assert client.get("/t/acme/api/docs/").status_code == 200
+    assert client.get("/t/globex/api/schema/").status_code == 401
