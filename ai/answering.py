@@ -150,7 +150,8 @@ def _generate(outcome: Outcome, hits: Sequence[Hit], history: Sequence[Turn], qu
     passages = [Passage(title=h.article_title, text=h.text, url=h.url, heading=h.heading,
                         score=_similarity(h)) for h in ranked]
     rejected = conversation.rejected_answers(history, question)
-    request = GenerationRequest(question=outcome.query, passages=passages, history=history, rejected=rejected)
+    request = GenerationRequest(question=question, passages=passages, history=history, rejected=rejected,
+                                context_query=outcome.query if outcome.query != question else "")
     try:
         generated = generate(request, backend=options.backend, model=options.model, base_url=options.endpoint_url,
                              api_key=options.api_key, timeout=options.timeout)
@@ -162,7 +163,7 @@ def _generate(outcome: Outcome, hits: Sequence[Hit], history: Sequence[Turn], qu
         outcome.reason = "repeated" if rejected else "low_confidence"
         return
     cited = [ranked[i] for i in generated.cited]
-    checked = guard.check(generated.text, [h.text for h in cited],
+    checked = guard.check(generated.text, [f"{h.article_title}. {h.heading}. {h.text}" for h in cited],
                           embedder=None if generated.backend == "extractive" else embed)
     if not checked.supported:
         outcome.reason = "unsupported"

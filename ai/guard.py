@@ -35,8 +35,16 @@ class GuardResult:
     unsupported: list[str]
 
 
+def _stem(word: str) -> str:
+    """Just enough stemming for support checks: "costs"/"cost", "delivered"/"deliver", "taking"/"tak"."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
 def _content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
 def check(answer: str, sources: Sequence[str], *,

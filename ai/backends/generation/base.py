@@ -38,6 +38,8 @@ class GenerationRequest:
     # Texts the customer already rejected: the extractive backend skips sentences that repeat them.
     rejected: Sequence[str] = ()
     max_new_tokens: int = 160
+    # The retrieval query (the question with its topic from earlier turns), when it differs from the question.
+    context_query: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The default backend: quotes the passage sentences closest to the question. It cannot invent anything.
 
-Sentences are scored by cosine similarity to the question (the embedding model is already loaded for retrieval),
-plus a small bonus for the passage's own retrieval rank, and the best two from the best passage are quoted in
-their original order. Sentences the customer already rejected are never quoted again.
+Sentences of the best passage are scored by cosine similarity to the question (the embedding model is already
+loaded for retrieval), and the best one or two are quoted in their original order. Sentences the customer
+already rejected are never quoted again.
 """
 
 from __future__ import annotations
@@ -12,13 +12,45 @@ import re
 from ai.backends.generation.base import Generated, GenerationRequest
 
 MAX_SENTENCES = 2
+SECOND_SENTENCE = 0.8
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(£€$])|\n+")
 _MARKUP = re.compile(r"^[#>*\-\s]+|\*\*")
 
 
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(?<!\w)[*_]{1,2}([^*_\n]+)[*_]{1,2}(?!\w)")
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def _tables_to_sentences(text: str) -> str:
+    """A Markdown table row becomes one readable sentence: "Express: UK 1-2 business days; Cost £5."."""
+    out: list[str] = []
+    header: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("|"):
+            header = []
+            out.append(line)
+            continue
+        cells = _cells(stripped)
+        if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
+            continue
+        if not header:
+            header = cells
+            continue
+        pairs = [f"{h} {c}" if h else c for h, c in zip(header[1:], cells[1:], strict=False) if c]
+        out.append(f"{cells[0]}: {'; '.join(pairs)}.")
+    return "\n".join(out)
+
+
 def sentences(text: str) -> list[str]:
-    parts = (_MARKUP.sub("", part).strip() for part in _SENTENCE.split(text))
-    return [part for part in parts if len(part) > 3]
+    plain = _EMPHASIS.sub(r"\1", _LINK.sub(r"\1", _tables_to_sentences(text)))
+    parts = (_MARKUP.sub("", part).strip() for part in _SENTENCE.split(plain))
+    # A line without closing punctuation and only a few words is a heading or a label, not something to quote.
+    return [part for part in parts if len(part) > 3 and (part[-1] in ".!?:)" or len(part.split()) > 6)]
 
 
 def _normalise(text: str) -> str:
@@ -29,22 +61,25 @@ def answer(request: GenerationRequest) -> Generated:
     from ai.backends.embeddings import embed
 
     rejected = " ".join(_normalise(text) for text in request.rejected)
-    candidates: list[tuple[int, int, str]] = []  # (passage index, position, sentence)
-    for p_index, passage in enumerate(request.passages[:3]):
-        for position, sentence in enumerate(sentences(passage.text)):
-            if rejected and _normalise(sentence) in rejected:
-                continue
-            candidates.append((p_index, position, sentence))
+    # Quote from the best-ranked passage: retrieval judged the whole chunk (and the conversation), which is a
+    # better guide to the right article than one sentence's similarity. Later passages are used only when every
+    # sentence of the earlier ones was already rejected by the customer.
+    chosen_passage, candidates = -1, []
+    for p_index, passage in enumerate(request.passages):
+        candidates = [(position, sentence) for position, sentence in enumerate(sentences(passage.text))
+                      if not (rejected and _normalise(sentence) in rejected)]
+        if candidates:
+            chosen_passage = p_index
+            break
     if not candidates:
         return Generated(text="", cited=[], backend="extractive")
-    vectors = embed([request.question] + [c[2] for c in candidates])
-    similarity = vectors[1:] @ vectors[0]
-    # Earlier passages ranked higher in retrieval, which saw the whole conversation: favour them slightly.
-    scores = [float(s) - 0.05 * c[0] for s, c in zip(similarity, candidates, strict=True)]
-    best = max(range(len(candidates)), key=lambda i: scores[i])
-    chosen_passage = candidates[best][0]
-    same_passage = sorted(
-        (i for i, c in enumerate(candidates) if c[0] == chosen_passage), key=lambda i: scores[i], reverse=True
-    )[:MAX_SENTENCES]
-    quoted = " ".join(candidates[i][2] for i in sorted(same_passage, key=lambda i: candidates[i][1]))
+    queries = [request.question] + ([request.context_query] if request.context_query else [])
+    vectors = embed(queries + [c[1] for c in candidates])
+    # A follow-up ("how long does that take?") is scored against itself and against the query that carries its
+    # topic, so the quote answers the new question about the earlier subject.
+    similarity = (vectors[len(queries):] @ vectors[: len(queries)].T).mean(axis=1)
+    ranked = sorted(range(len(candidates)), key=lambda i: float(similarity[i]), reverse=True)
+    # A second sentence only when it is nearly as relevant as the first; otherwise it is noise.
+    best = [i for i in ranked[:MAX_SENTENCES] if float(similarity[i]) >= SECOND_SENTENCE * float(similarity[ranked[0]])]
+    quoted = " ".join(candidates[i][1] for i in sorted(best))
     return Generated(text=quoted, cited=[chosen_passage], backend="extractive", model="quote")
