@@ -108,7 +108,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"ai.*": {"queue": "ai"}, "kb.tasks.*": {"queue": "ai"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Mark tickets whose SLA clocks ran out (fans out one task per tenant).
+    "tickets-sla-breaches": {"task": "tickets.tasks.sla_check_all", "schedule": env_float("SLA_CHECK_SECONDS", 60.0)},
+    # Optional IMAP polling for tenants that configured a mailbox.
+    "tickets-imap-poll": {"task": "tickets.tasks.imap_poll_all", "schedule": env_float("IMAP_POLL_SECONDS", 120.0)},
+}
 
 AUTH_USER_MODEL = "tenants.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
@@ -130,6 +135,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "support@helpdesk.localhost")
 # Inbound address domain: mail to <slug>@<INBOUND_EMAIL_DOMAIN> lands in that tenant.
 INBOUND_EMAIL_DOMAIN = env_str("INBOUND_EMAIL_DOMAIN", "helpdesk.localhost")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / ".var" / "mail"))
+IMAP_POLLING_ENABLED = env_bool("IMAP_POLLING_ENABLED", False)
+# Customers' magic links into the ticket portal expire after this many seconds.
+PORTAL_LINK_MAX_AGE = env_int("PORTAL_LINK_MAX_AGE", 7 * 24 * 3600)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -85,6 +85,160 @@ class AuditEventFactory(TenantOwnedFactory):
     action = "test.event"
 
 
+_SAME_TENANT = factory.SelfAttribute("..tenant")
+
+
+class CustomerFactory(TenantOwnedFactory):
+    class Meta:
+        model = "tickets.Customer"
+
+    email = factory.Sequence(lambda n: f"customer{n}@example.test")
+    name = factory.Faker("name")
+
+
+class TeamFactory(TenantOwnedFactory):
+    class Meta:
+        model = "tickets.Team"
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class TeamMemberFactory(TenantOwnedFactory):
+    class Meta:
+        model = "tickets.TeamMember"
+
+    team = factory.SubFactory(TeamFactory, tenant=_SAME_TENANT)
+    user = factory.SubFactory(UserFactory)
+
+
+class SlaPolicyFactory(TenantOwnedFactory):
+    class Meta:
+        model = "tickets.SlaPolicy"
+
+    name = "Standard"
+    is_default = True
+    targets = factory.LazyFunction(lambda: {
+        "urgent": {"first_response": 30, "resolution": 240}, "high": {"first_response": 60, "resolution": 480},
+        "normal": {"first_response": 240, "resolution": 1440}, "low": {"first_response": 480, "resolution": 2880},
+    })
+
+
+class TicketCounterFactory(TenantOwnedFactory):
+    class Meta:
+        model = "tickets.TicketCounter"
+        django_get_or_create = ("tenant",)
+
+
+class TicketFactory(TenantOwnedFactory):
+    class Meta:
+        model = "tickets.Ticket"
+
+    number = factory.Sequence(lambda n: 100_000 + n)
+    subject = factory.Faker("sentence", nb_words=5)
+    requester = factory.SubFactory(CustomerFactory, tenant=_SAME_TENANT)
+
+
+class MessageFactory(TenantOwnedFactory):
+    class Meta:
+        model = "tickets.Message"
+
+    ticket = factory.SubFactory(TicketFactory, tenant=_SAME_TENANT)
+    author_type = "customer"
+    body = factory.Faker("paragraph")
+
+
+class AttachmentFactory(TenantOwnedFactory):
+    class Meta:
+        model = "tickets.Attachment"
+
+    message = factory.SubFactory(MessageFactory, tenant=_SAME_TENANT)
+    filename = "note.txt"
+    size = 5
+    data = b"hello"
+
+
+class MacroFactory(TenantOwnedFactory):
+    class Meta:
+        model = "tickets.Macro"
+
+    name = factory.Sequence(lambda n: f"Macro {n}")
+    body = "Hello {{customer_name}}, thanks for writing."
+    actions = factory.LazyFunction(dict)
+
+
+class TicketEventFactory(TenantOwnedFactory):
+    class Meta:
+        model = "tickets.TicketEvent"
+
+    ticket = factory.SubFactory(TicketFactory, tenant=_SAME_TENANT)
+    kind = "test.event"
+
+
+class WebhookFactory(TenantOwnedFactory):
+    class Meta:
+        model = "tickets.Webhook"
+
+    url = "http://127.0.0.1:9/hook"
+    secret = "s" * 64
+    events = factory.LazyFunction(lambda: ["ticket.created"])
+
+
+class WebhookDeliveryFactory(TenantOwnedFactory):
+    class Meta:
+        model = "tickets.WebhookDelivery"
+
+    webhook = factory.SubFactory(WebhookFactory, tenant=_SAME_TENANT)
+    event = "ticket.created"
+class CategoryFactory(TenantOwnedFactory):
+    class Meta:
+        model = "kb.Category"
+
+    title = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+
+
+class ArticleFactory(TenantOwnedFactory):
+    class Meta:
+        model = "kb.Article"
+
+    category = factory.SubFactory(CategoryFactory, tenant=factory.SelfAttribute("..tenant"))
+    title = factory.Sequence(lambda n: f"Article {n}")
+    slug = factory.Sequence(lambda n: f"article-{n}")
+    body = "Some text."
+    body_html = "<p>Some text.</p>"
+
+
+class ArticleRevisionFactory(TenantOwnedFactory):
+    class Meta:
+        model = "kb.ArticleRevision"
+
+    article = factory.SubFactory(ArticleFactory, tenant=factory.SelfAttribute("..tenant"))
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.SelfAttribute("article.title")
+    body = factory.SelfAttribute("article.body")
+
+
+class ArticleFeedbackFactory(TenantOwnedFactory):
+    class Meta:
+        model = "kb.ArticleFeedback"
+
+    article = factory.SubFactory(ArticleFactory, tenant=factory.SelfAttribute("..tenant"))
+    helpful = True
+
+
+class ChunkFactory(TenantOwnedFactory):
+    class Meta:
+        model = "kb.Chunk"
+
+    revision = factory.SubFactory(ArticleRevisionFactory, tenant=factory.SelfAttribute("..tenant"))
+    article = factory.SelfAttribute("revision.article")
+    ordinal = factory.Sequence(lambda n: n)
+    heading = "Heading"
+    text = "Chunk text."
+    embedding = factory.LazyFunction(lambda: [1.0] + [0.0] * 383)
+    embedding_model = "test-model"
+
+
 # One factory per tenant-owned model: tests/tenants/test_isolation.py creates a row of each for two tenants
 # and proves neither sees the other's. A new tenant-owned model without an entry here fails that test.
 TENANT_FACTORIES: dict[str, type[TenantOwnedFactory]] = {
@@ -92,4 +246,21 @@ TENANT_FACTORIES: dict[str, type[TenantOwnedFactory]] = {
     "tenants.ApiKey": ApiKeyFactory,
     "tenants.Invitation": InvitationFactory,
     "tenants.AuditEvent": AuditEventFactory,
+    "tickets.Customer": CustomerFactory,
+    "tickets.Team": TeamFactory,
+    "tickets.TeamMember": TeamMemberFactory,
+    "tickets.SlaPolicy": SlaPolicyFactory,
+    "tickets.TicketCounter": TicketCounterFactory,
+    "tickets.Ticket": TicketFactory,
+    "tickets.Message": MessageFactory,
+    "tickets.Attachment": AttachmentFactory,
+    "tickets.Macro": MacroFactory,
+    "tickets.TicketEvent": TicketEventFactory,
+    "tickets.Webhook": WebhookFactory,
+    "tickets.WebhookDelivery": WebhookDeliveryFactory,
+    "kb.Category": CategoryFactory,
+    "kb.Article": ArticleFactory,
+    "kb.ArticleRevision": ArticleRevisionFactory,
+    "kb.ArticleFeedback": ArticleFeedbackFactory,
+    "kb.Chunk": ChunkFactory,
 }

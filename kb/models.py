@@ -1,0 +1,131 @@
+"""Knowledge base: categories, articles with revisions, feedback, and the search chunks of published articles."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils import timezone
+from pgvector.django import HnswIndex, VectorField
+
+from tenants.models import TenantOwned, User
+
+EMBEDDING_DIMENSIONS = 384  # ai.backends.embeddings.DIMENSIONS; a model with other dimensions needs a migration
+
+
+class Category(TenantOwned):
+    title = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "title"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "slug"], name="kb_category_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ArticleStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class Article(TenantOwned):
+    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=120)
+    body = models.TextField(blank=True, help_text="Markdown")
+    # Rendered and sanitized once per save: pages never render Markdown on the read path.
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT)
+    locale = models.CharField(max_length=10, default="en")
+    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "title"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "slug"], name="kb_article_unique_slug")]
+        indexes = [models.Index(fields=["tenant", "status", "category"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ArticleStatus.PUBLISHED
+
+
+class ArticleRevision(TenantOwned):
+    """A snapshot taken on every save; restoring copies one back into the article (as a new revision)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "article", "number"], name="kb_revision_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}#{self.number}"
+
+
+class ArticleFeedback(TenantOwned):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="feedback")
+    helpful = models.BooleanField()
+    comment = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "article"])]
+
+
+class Chunk(TenantOwned):
+    """A searchable passage of a published article's revision, embedded by one model.
+
+    Chunks of one (article, embedding model) are replaced together in one transaction, so a search sees the
+    old set or the new one, never a mix. Several models may coexist while re-embedding; search reads only the
+    configured model's rows.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="chunks")
+    revision = models.ForeignKey(ArticleRevision, on_delete=models.CASCADE, related_name="+")
+    ordinal = models.PositiveIntegerField()
+    heading = models.CharField(max_length=500, blank=True)  # "Article title > Section > Subsection"
+    text = models.TextField()
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    embedding_model = models.CharField(max_length=200)
+    # Filled by the indexing service in the same transaction (weights: heading A, text B).
+    search_vector = SearchVectorField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # The operator class must match the query's operator: CosineDistance is `<=>`, i.e. vector_cosine_ops.
+            HnswIndex(name="kb_chunk_embedding_hnsw", fields=["embedding"], m=16, ef_construction=64,
+                      opclasses=["vector_cosine_ops"]),
+            GinIndex(name="kb_chunk_search_gin", fields=["search_vector"]),
+            models.Index(name="kb_chunk_article_model", fields=["tenant", "article", "embedding_model"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "article", "embedding_model", "ordinal"],
+                                    name="kb_chunk_unique_ordinal")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}:{self.ordinal}"

@@ -1,0 +1,172 @@
+"""Hybrid search over published chunks: pgvector HNSW (cosine) and PostgreSQL full-text search, fused by RRF.
+
+The candidate lists are built with the ORM (tenant, published and embedding-model filters included) and run as
+CTEs of a single SQL statement, so that one snapshot serves both lists: a re-index committing halfway through a
+search cannot make one list see the old chunks and the other the new ones.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, QuerySet
+from pgvector.django import CosineDistance
+
+from kb.indexing import FTS_CONFIG, current_model
+from kb.models import ArticleStatus, Chunk
+from tenants.models import Tenant
+
+MODES = ("hybrid", "vector", "fts")
+RRF_K = 60
+CANDIDATES = 40
+EF_SEARCH = 100
+# Below this cosine similarity a vector neighbour is noise (MiniLM puts unrelated texts around 0 to 0.2): without a
+# floor, gibberish would always "find" the nearest articles. Full-text matches need no floor.
+MIN_SIMILARITY = 0.2
+MAX_TERMS = 32
+MARK_START, MARK_STOP = "\u27ea", "\u27eb"  # sentinels turned into <mark> after HTML-escaping the snippet
+HEADLINE_OPTIONS = (f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=30, MinWords=12, MaxFragments=2, "
+                    "FragmentDelimiter=\" … \"")
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    article_id: int
+    article_title: str
+    article_slug: str
+    category_slug: str
+    url: str
+    chunk_id: int
+    heading: str
+    text: str
+    snippet: str
+    score: float
+    vector_similarity: float | None
+    fts_rank: float | None
+    revision_id: int = 0
+
+
+def or_query_text(query: str) -> str:
+    """Any of the words (to_tsquery syntax): questions are long, and AND-ing every word would match nothing."""
+    words = [w for w in WORD.findall(query.lower()) if w != "_"][:MAX_TERMS]
+    return " | ".join(dict.fromkeys(words))
+
+
+def _published(tenant: Tenant, model: str) -> QuerySet[Chunk]:
+    return Chunk.objects.for_tenant(tenant).filter(embedding_model=model, article__status=ArticleStatus.PUBLISHED)
+
+
+def vector_candidates(*, tenant: Tenant, vector: list[float], model: str, limit: int = CANDIDATES) -> QuerySet[Any]:
+    return (
+        _published(tenant, model).annotate(distance=CosineDistance("embedding", vector)).order_by("distance")
+        .values("id", "distance")[:limit]
+    )
+
+
+def fts_candidates(*, tenant: Tenant, terms: str, model: str, limit: int = CANDIDATES) -> QuerySet[Any]:
+    query = SearchQuery(terms, search_type="raw", config=FTS_CONFIG)
+    return (
+        _published(tenant, model).filter(search_vector=query)
+        .annotate(fts_rank=SearchRank(F("search_vector"), query)).order_by("-fts_rank").values("id", "fts_rank")[:limit]
+    )
+
+
+def _sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _snippet(headline: str | None, text: str) -> str:
+    if not headline:
+        short = text if len(text) <= 240 else text[:240].rsplit(" ", 1)[0] + " …"
+        return html.escape(short)
+    return html.escape(headline).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
+
+
+def search(
+    *, tenant: Tenant, query: str, limit: int = 10, mode: str = "hybrid", model: str | None = None,
+    candidates: int = CANDIDATES, query_vector: list[float] | None = None,
+) -> list[SearchHit]:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    query = query.strip()[:1000]
+    limit = max(1, min(int(limit), 50))
+    if not query:
+        return []
+    model = model or current_model()
+    terms = or_query_text(query)
+    ctes: list[str] = []
+    lists: list[str] = []
+    params: list[Any] = []
+    vector: list[float] | None = None
+    if mode in ("hybrid", "vector"):
+        if query_vector is None:
+            from ai.backends import embeddings
+
+            query_vector = embeddings.embed_one(query, name=model)
+        vector = query_vector
+        sql, p = _sql(vector_candidates(tenant=tenant, vector=vector, model=model, limit=candidates))
+        ctes.append(f"vec AS MATERIALIZED ({sql})")
+        params += p
+        lists.append("SELECT id, row_number() OVER (ORDER BY distance) AS rank, distance, NULL::float8 AS fts_rank "
+                     f"FROM vec WHERE distance <= {1 - MIN_SIMILARITY:.6f}")
+    if mode in ("hybrid", "fts") and terms:
+        sql, p = _sql(fts_candidates(tenant=tenant, terms=terms, model=model, limit=candidates))
+        ctes.append(f"fts AS MATERIALIZED ({sql})")
+        params += p
+        lists.append("SELECT id, row_number() OVER (ORDER BY fts_rank DESC) AS rank, NULL::float8 AS distance, "
+                     "fts_rank FROM fts")
+    if not lists:
+        return []
+    similarity = "1 - (c.embedding <=> %s::vector)" if vector is not None else "NULL::float8"
+    headline = f"ts_headline('{FTS_CONFIG}', c.text, to_tsquery('{FTS_CONFIG}', %s), %s)" if terms else "NULL"
+    statement = f"""
+        WITH {", ".join(ctes)},
+        fused AS (
+            SELECT id, sum(1.0 / ({RRF_K} + rank))::float8 AS score, min(distance) AS distance,
+                   max(fts_rank) AS fts_rank
+            FROM ({" UNION ALL ".join(lists)}) AS ranked GROUP BY id
+        ),
+        best AS (
+            SELECT DISTINCT ON (c.article_id) fused.*, c.article_id
+            FROM fused JOIN kb_chunk c ON c.id = fused.id
+            ORDER BY c.article_id, fused.score DESC, fused.id
+        ),
+        top AS (SELECT * FROM best ORDER BY score DESC, id LIMIT %s)
+        SELECT top.id, top.score, top.fts_rank, c.heading, c.text, c.revision_id, a.id, a.title, a.slug,
+               coalesce(cat.slug, ''), {similarity}, {headline}
+        FROM top
+        JOIN kb_chunk c ON c.id = top.id
+        JOIN kb_article a ON a.id = c.article_id
+        LEFT JOIN kb_category cat ON cat.id = a.category_id
+        ORDER BY top.score DESC, top.id
+    """
+    params.append(limit)
+    if vector is not None:
+        params.append("[" + ",".join(f"{x:.7g}" for x in vector) + "]")
+    if terms:
+        params += [terms, HEADLINE_OPTIONS]
+    with connection.cursor() as cursor:
+        # Iterative scans keep walking the HNSW graph until enough rows pass the tenant filter (pgvector 0.8);
+        # relaxed order is fine because the fused list is re-ranked above. SET LOCAL needs a transaction, which
+        # every tenant context provides; outside one it would silently not apply.
+        cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+                       "set_config('hnsw.ef_search', %s, true)", [str(max(EF_SEARCH, candidates))])
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    return [
+        SearchHit(
+            article_id=row[6], article_title=row[7], article_slug=row[8], category_slug=row[9],
+            url=f"/h/{tenant.slug}/articles/{row[8]}/", chunk_id=row[0], heading=row[3], text=row[4],
+            snippet=_snippet(row[11], row[4]), score=float(row[1]),
+            vector_similarity=None if row[10] is None else max(0.0, min(1.0, float(row[10]))),
+            fts_rank=None if row[2] is None else float(row[2]), revision_id=row[5],
+        )
+        for row in rows
+    ]

@@ -1,0 +1,111 @@
+"""Reads of the knowledge base. ``article_search`` is the one search entry point (help center, agents, AI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from kb.models import Article, ArticleFeedback, ArticleRevision, ArticleStatus, Category
+from kb.search import MODES, SearchHit, search
+from tenants.models import Tenant
+
+__all__ = ["MODES", "SearchHit", "article_search"]
+
+
+def article_search(*, tenant: Tenant, query: str, limit: int = 10, mode: str = "hybrid") -> list[SearchHit]:
+    """Published articles of ``tenant`` that answer ``query``: one hit per article, at its best chunk."""
+    return search(tenant=tenant, query=query, limit=limit, mode=mode)
+
+
+# Agent side: every article, drafts included.
+
+def category_list(*, tenant: Tenant) -> QuerySet[Category]:
+    return Category.objects.for_tenant(tenant).annotate(article_count=Count("articles")).order_by("position", "title")
+
+
+def category_get(*, tenant: Tenant, category_id: int) -> Category:
+    return get_object_or_404(Category.objects.for_tenant(tenant), id=category_id)
+
+
+def article_list(*, tenant: Tenant, status: str = "", category_id: int | None = None, q: str = "") -> QuerySet[Article]:
+    articles = Article.objects.for_tenant(tenant).select_related("category", "author")
+    if status in ArticleStatus.values:
+        articles = articles.filter(status=status)
+    if category_id is not None:
+        articles = articles.filter(category_id=category_id)
+    if q:
+        articles = articles.filter(Q(title__icontains=q) | Q(slug__icontains=q))
+    return articles.order_by("-updated_at", "id")
+
+
+def article_get(*, tenant: Tenant, article_id: int) -> Article:
+    return get_object_or_404(Article.objects.for_tenant(tenant).select_related("category"), id=article_id)
+
+
+def revision_list(*, tenant: Tenant, article: Article) -> QuerySet[ArticleRevision]:
+    return ArticleRevision.objects.for_tenant(tenant).filter(article=article).select_related("author").order_by(
+        "-number"
+    )
+
+
+def revision_get(*, tenant: Tenant, article: Article, number: int) -> ArticleRevision:
+    return get_object_or_404(ArticleRevision.objects.for_tenant(tenant), article=article, number=number)
+
+
+@dataclass(frozen=True)
+class FeedbackSummary:
+    helpful: int
+    not_helpful: int
+
+
+def feedback_summary(*, tenant: Tenant, article: Article) -> FeedbackSummary:
+    counts = ArticleFeedback.objects.for_tenant(tenant).filter(article=article).aggregate(
+        yes=Count("id", filter=Q(helpful=True)), no=Count("id", filter=Q(helpful=False))
+    )
+    return FeedbackSummary(helpful=counts["yes"], not_helpful=counts["no"])
+
+
+def feedback_recent(*, tenant: Tenant, article: Article, limit: int = 20) -> QuerySet[ArticleFeedback]:
+    return ArticleFeedback.objects.for_tenant(tenant).filter(article=article).exclude(comment="").order_by(
+        "-created_at"
+    )[:limit]
+
+
+# Public side: published articles only.
+
+def _published(tenant: Tenant) -> QuerySet[Article]:
+    return Article.objects.for_tenant(tenant).filter(status=ArticleStatus.PUBLISHED)
+
+
+def public_categories(*, tenant: Tenant) -> QuerySet[Category]:
+    """Categories with at least one published article, each with its published articles prefetched."""
+    published = _published(tenant).order_by("position", "title").only("id", "title", "slug", "category_id")
+    return (
+        Category.objects.for_tenant(tenant)
+        .annotate(published_count=Count("articles", filter=Q(articles__status=ArticleStatus.PUBLISHED)))
+        .filter(published_count__gt=0)
+        .prefetch_related(Prefetch("articles", queryset=published, to_attr="published_articles"))
+        .order_by("position", "title")
+    )
+
+
+def public_category_get(*, tenant: Tenant, slug: str) -> Category:
+    return get_object_or_404(Category.objects.for_tenant(tenant), slug=slug)
+
+
+def public_category_articles(*, tenant: Tenant, category: Category) -> QuerySet[Article]:
+    return _published(tenant).filter(category=category).order_by("position", "title")
+
+
+def public_article_get(*, tenant: Tenant, slug: str) -> Article:
+    return get_object_or_404(_published(tenant).select_related("category"), slug=slug)
+
+
+def public_related(*, tenant: Tenant, article: Article, limit: int = 5) -> QuerySet[Article]:
+    if article.category_id is None:
+        return _published(tenant).none()
+    return _published(tenant).filter(category_id=article.category_id).exclude(id=article.id).order_by(
+        "position", "title"
+    )[:limit]

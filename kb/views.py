@@ -1,0 +1,220 @@
+"""Agent pages of the knowledge base (under /t/<slug>/kb/): authoring for admins, search for every member."""
+
+from __future__ import annotations
+
+import difflib
+import zipfile
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from helpdesk.http import TenantRequest, apply_validation_error
+from kb import forms, importing, selectors, services
+from kb.models import Article
+from kb.rendering import render_markdown
+from tenants.models import Role
+from tenants.services import require_role
+from tenants.urls_helpers import tenant_reverse
+
+
+def articles(request: TenantRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    category = request.GET.get("category", "")
+    articles = selectors.article_list(tenant=request.tenant, status=status, q=request.GET.get("q", "")[:200],
+                                      category_id=int(category) if category.isdigit() else None)
+    page = Paginator(articles, 50).get_page(request.GET.get("page"))
+    return render(request, "kb/articles.html", {
+        "page": page, "categories": selectors.category_list(tenant=request.tenant), "status": status,
+        "category": category, "can_edit": request.membership.has_role(Role.ADMIN),
+    })
+
+
+def _article_form_initial(article: Article) -> dict[str, object]:
+    return {"title": article.title, "slug": article.slug, "category": article.category, "body": article.body,
+            "tags": ", ".join(article.tags), "locale": article.locale}
+
+
+def _editor(request: TenantRequest, article: Article | None) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    initial = _article_form_initial(article) if article else {}
+    form = forms.ArticleForm(request.POST or None, initial=initial, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            article = services.article_save(
+                tenant=request.tenant, author=request.user, article=article, title=data["title"], body=data["body"],
+                slug=data["slug"], category=data["category"], tags=data["tags"], locale=data["locale"],
+                note=data["note"],
+            )
+            if request.POST.get("action") == "publish" and not article.is_published:
+                article = services.article_publish(tenant=request.tenant, article=article)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Published." if article.is_published else "Saved as draft.")
+            return redirect(tenant_reverse(request.tenant, "kb:article_edit", article.id))
+    preview_html = render_markdown(form["body"].value() or "")
+    context: dict[str, object] = {"form": form, "article": article, "preview": preview_html}
+    if article is not None:
+        context["feedback"] = selectors.feedback_summary(tenant=request.tenant, article=article)
+        context["comments"] = selectors.feedback_recent(tenant=request.tenant, article=article)
+    return render(request, "kb/editor.html", context, status=400 if form.errors else 200)
+
+
+def article_new(request: TenantRequest) -> HttpResponse:
+    return _editor(request, None)
+
+
+def article_edit(request: TenantRequest, article_id: int) -> HttpResponse:
+    return _editor(request, selectors.article_get(tenant=request.tenant, article_id=article_id))
+
+
+@require_POST
+def preview(request: TenantRequest) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    form = forms.PreviewForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    return JsonResponse({"html": render_markdown(form.cleaned_data["body"])})
+
+
+@require_POST
+def article_publish(request: TenantRequest, article_id: int) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    article = selectors.article_get(tenant=request.tenant, article_id=article_id)
+    services.article_publish(tenant=request.tenant, article=article)
+    messages.success(request, "Published. It is searchable as soon as it is indexed (a few seconds).")
+    return redirect(tenant_reverse(request.tenant, "kb:article_edit", article.id))
+
+
+@require_POST
+def article_unpublish(request: TenantRequest, article_id: int) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    article = selectors.article_get(tenant=request.tenant, article_id=article_id)
+    services.article_unpublish(tenant=request.tenant, article=article)
+    messages.success(request, "Unpublished: the article is a draft and no longer in search.")
+    return redirect(tenant_reverse(request.tenant, "kb:article_edit", article.id))
+
+
+@require_POST
+def article_delete(request: TenantRequest, article_id: int) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    article = selectors.article_get(tenant=request.tenant, article_id=article_id)
+    services.article_delete(tenant=request.tenant, article=article)
+    messages.success(request, f"Deleted “{article.title}”.")
+    return redirect(tenant_reverse(request.tenant, "kb:articles"))
+
+
+def revisions(request: TenantRequest, article_id: int) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    article = selectors.article_get(tenant=request.tenant, article_id=article_id)
+    return render(request, "kb/revisions.html", {
+        "article": article, "revisions": selectors.revision_list(tenant=request.tenant, article=article)})
+
+
+def revision(request: TenantRequest, article_id: int, number: int) -> HttpResponse:
+    """One revision, diffed against the article as it is now."""
+    require_role(request.membership, Role.ADMIN)
+    article = selectors.article_get(tenant=request.tenant, article_id=article_id)
+    old = selectors.revision_get(tenant=request.tenant, article=article, number=number)
+    diff = list(difflib.unified_diff(
+        [f"# {old.title}", *old.body.splitlines()], [f"# {article.title}", *article.body.splitlines()],
+        fromfile=f"revision {old.number}", tofile="current", lineterm="", n=3,
+    ))
+    return render(request, "kb/revision.html", {"article": article, "revision": old, "diff": diff})
+
+
+@require_POST
+def revision_restore(request: TenantRequest, article_id: int, number: int) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    article = selectors.article_get(tenant=request.tenant, article_id=article_id)
+    old = selectors.revision_get(tenant=request.tenant, article=article, number=number)
+    try:
+        services.article_restore(tenant=request.tenant, author=request.user, article=article, revision=old)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Restored revision {old.number} as a new revision.")
+    return redirect(tenant_reverse(request.tenant, "kb:article_edit", article.id))
+
+
+def categories(request: TenantRequest) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    form = forms.CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_save(tenant=request.tenant, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Category added.")
+            return redirect(tenant_reverse(request.tenant, "kb:categories"))
+    return render(request, "kb/categories.html", {
+        "form": form, "categories": selectors.category_list(tenant=request.tenant)},
+        status=400 if form.errors else 200)
+
+
+def category_edit(request: TenantRequest, category_id: int) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    category = selectors.category_get(tenant=request.tenant, category_id=category_id)
+    initial = {"title": category.title, "slug": category.slug, "description": category.description,
+               "position": category.position}
+    form = forms.CategoryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_save(tenant=request.tenant, category=category, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Category saved.")
+            return redirect(tenant_reverse(request.tenant, "kb:categories"))
+    return render(request, "kb/category_edit.html", {"form": form, "category": category},
+                  status=400 if form.errors else 200)
+
+
+@require_POST
+def category_delete(request: TenantRequest, category_id: int) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    category = selectors.category_get(tenant=request.tenant, category_id=category_id)
+    services.category_delete(tenant=request.tenant, category=category)
+    messages.success(request, f"Deleted category “{category.title}”; its articles are now uncategorized.")
+    return redirect(tenant_reverse(request.tenant, "kb:categories"))
+
+
+def import_page(request: TenantRequest) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with zipfile.ZipFile(form.cleaned_data["archive"]) as archive:
+                report = importing.import_files(
+                    tenant=request.tenant, author=request.user, files=importing.zip_files(archive),
+                    publish=form.cleaned_data["publish"],
+                )
+        except zipfile.BadZipFile:
+            form.add_error("archive", "This is not a zip file.")
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Imported: {report.created} new, {report.updated} updated, "
+                                      f"{report.unchanged} unchanged, {report.categories} categories.")
+            for error in report.errors[:20]:
+                messages.error(request, error)
+            return redirect(tenant_reverse(request.tenant, "kb:articles"))
+    return render(request, "kb/import.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def search(request: TenantRequest) -> HttpResponse:
+    """Agents' KB search; ``?fragment=1`` returns just the result list, for the ticket page to embed."""
+    form = forms.SearchForm(request.GET)
+    hits = []
+    if form.is_valid() and form.cleaned_data["q"]:
+        hits = selectors.article_search(tenant=request.tenant, query=form.cleaned_data["q"],
+                                        mode=form.cleaned_data["mode"] or "hybrid", limit=10)
+    template = "kb/search_results.html" if request.GET.get("fragment") else "kb/search.html"
+    return render(request, template, {"form": form, "hits": hits, "q": form.cleaned_data.get("q", "")
+                                      if form.is_valid() else ""}, status=200 if form.is_valid() else 400)

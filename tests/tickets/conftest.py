@@ -1,0 +1,34 @@
+"""Fixtures of the tickets tests: an SLA policy, a team, Celery tasks run in-process when asked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpdesk.celery import app
+from tests.factories import SlaPolicyFactory
+
+MIME = Path(__file__).parent / "mime"
+
+
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Run .delay() in-process, so on-commit work (email out, webhooks) completes inside the test."""
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False
+        app.conf.task_eager_propagates = False
+
+
+@pytest.fixture
+def acme_sla(acme):
+    return SlaPolicyFactory(tenant=acme)
+
+
+def mime(name: str) -> bytes:
+    return (MIME / name).read_bytes()

@@ -1,0 +1,196 @@
+"""The email channel with real MIME: parsing, the inbound webhook, threading both ways, loops never answered."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from tenants.models import Membership
+from tenants.rls import tenant_context
+from tests.tickets.conftest import mime
+from tickets import services
+from tickets.mail.parse import parse_email
+from tickets.models import Message, Ticket
+
+pytestmark = pytest.mark.django_db
+URL = "/t/acme/api/v1/inbound/email/"
+
+
+@pytest.fixture
+def secret(acme, alice):
+    with tenant_context(acme.id):
+        membership = Membership.objects.get(tenant=acme, user=alice)
+        return services.inbound_secret_rotate(tenant=acme, actor=membership)
+
+
+def post(client, raw, secret):
+    return client.post(URL, data=raw, content_type="message/rfc822", HTTP_X_INBOUND_SECRET=secret)
+
+
+class TestParse:
+    def test_plain(self):
+        parsed = parse_email(mime("plain.eml"))
+        assert (parsed.from_email, parsed.from_name) == ("jane@example.test", "Jane Doe")
+        assert parsed.message_id == "<plain-1@mail.example.test>"
+        assert "still has not arrived" in parsed.text and not parsed.is_auto
+
+    def test_multipart_alternative_quoted_printable(self):
+        parsed = parse_email(mime("multipart_qp.eml"))
+        assert parsed.subject == "Cargo duplicado — tarjeta"
+        assert parsed.from_name == "José Pérez"
+        assert "me cobraron dos veces el café de ayer. ¿Pueden devolver el segundo cargo?" in parsed.text
+        assert "<script>" not in parsed.html and "café" in parsed.html
+
+    def test_attachment(self):
+        parsed = parse_email(mime("attachment.eml"))
+        [attachment] = parsed.attachments
+        assert (attachment.filename, attachment.content_type) == ("statement.csv", "text/csv")
+        assert attachment.data.startswith(b"date,amount\n")
+
+    @pytest.mark.parametrize(("name", "subject", "text"), [
+        ("latin1.eml", "Problème de carte", "ma carte est bloquée depuis hier"),
+        ("koi8r.eml", "Карта", "моя карта не работает"),
+    ])
+    def test_non_utf8_charsets(self, name, subject, text):
+        parsed = parse_email(mime(name))
+        assert parsed.subject == subject and text in parsed.text
+
+    def test_html_only_mail_becomes_text_and_safe_html(self):
+        parsed = parse_email(mime("html_only.eml"))
+        assert "My transfer is still pending." in parsed.text and "£200" in parsed.text
+        assert "color: red" not in parsed.text
+        assert "onerror" not in parsed.html and "javascript:" not in parsed.html
+        assert "<b>still pending</b>" in parsed.html
+
+    @pytest.mark.parametrize("name", ["auto_reply.eml", "bounce.eml"])
+    def test_machine_mail_is_recognised(self, name):
+        assert parse_email(mime(name).replace(b"{IN_REPLY_TO}", b"<x@y>")).is_auto
+
+    @pytest.mark.parametrize("raw", [b"", b"   ", b"this is not an email at all\n"])
+    def test_malformed_mail_is_a_field_error(self, raw):
+        with pytest.raises(ValidationError) as exc:
+            parse_email(raw)
+        assert "raw" in exc.value.message_dict
+
+
+class TestWebhook:
+    def test_it_needs_the_tenants_secret(self, client, secret):
+        assert post(client, mime("plain.eml"), "wrong").status_code == 403
+        assert post(client, mime("plain.eml"), "").status_code == 403
+
+    def test_another_tenants_secret_does_not_work(self, client, secret, globex, carol):
+        with tenant_context(globex.id):
+            theirs = services.inbound_secret_rotate(tenant=globex, actor=Membership.objects.get(user=carol))
+        assert post(client, mime("plain.eml"), theirs).status_code == 403
+
+    def test_malformed_payload_is_a_400_with_a_field_message(self, client, secret):
+        response = post(client, mime("malformed.eml"), secret)
+        assert response.status_code == 400
+        assert "raw" in response.json()["errors"]
+
+    def test_mail_becomes_a_ticket_once(self, client, acme, secret):
+        response = post(client, mime("plain.eml"), secret)
+        assert response.status_code == 201 and response.json()["outcome"] == "created"
+        again = post(client, mime("plain.eml"), secret)
+        assert again.status_code == 200 and again.json()["outcome"] == "duplicate"
+        with tenant_context(acme.id):
+            ticket = Ticket.objects.get()
+            assert (ticket.channel, ticket.subject, ticket.requester.email) == (
+                "email", "My card has not arrived", "jane@example.test")
+
+    def test_attachments_are_kept_and_oversized_ones_dropped_with_a_note(self, client, acme, secret, settings):
+        assert post(client, mime("attachment.eml"), secret).status_code == 201
+        with tenant_context(acme.id):
+            assert Message.objects.get().attachments.get().filename == "statement.csv"
+        settings.MAX_ATTACHMENT_BYTES = 10
+        raw = mime("attachment.eml").replace(b"att-1@", b"att-2@")
+        assert post(client, raw, secret).status_code == 201
+        with tenant_context(acme.id):
+            note = Message.objects.get(author_type="system")
+            assert "statement.csv" in note.body and note.kind == "note"
+
+
+@pytest.fixture
+def emailed_ticket(acme, alice, eager_tasks):
+    with tenant_context(acme.id):
+        result = services.ingest_email(tenant=acme, raw=mime("plain.eml"))
+        return result.ticket
+
+
+class TestThreading:
+    def test_agent_reply_goes_out_threaded_and_the_answer_lands_on_the_same_ticket(
+        self, acme, alice, emailed_ticket, django_capture_on_commit_callbacks,
+    ):
+        with tenant_context(acme.id), django_capture_on_commit_callbacks(execute=True):
+            reply = services.ticket_reply(tenant=acme, ticket=emailed_ticket, author=alice,
+                                          body="A new card is on its way.")
+        [sent] = [m for m in mail.outbox if m.to == ["jane@example.test"]]
+        message = sent.message()
+        assert message["In-Reply-To"] == "<plain-1@mail.example.test>"
+        assert "<plain-1@mail.example.test>" in message["References"]
+        assert message["Message-ID"] == reply.message_id
+        assert message["Subject"] == f"Re: My card has not arrived [#{emailed_ticket.number}]"
+        assert message["From"] == '"Acme Inc." <acme@helpdesk.localhost>'
+        # The real MIME of our reply parses back, and the customer's answer to it threads by header.
+        assert parse_email(message.as_bytes()).message_id == reply.message_id
+        answer = (
+            "From: Jane Doe <jane@example.test>\nTo: acme@helpdesk.localhost\n"
+            f"Subject: Re: My card has not arrived\nMessage-ID: <answer-1@mail.example.test>\n"
+            f"In-Reply-To: {reply.message_id}\nReferences: <plain-1@mail.example.test> {reply.message_id}\n"
+            "Content-Type: text/plain; charset=utf-8\n\nThanks, it arrived!\n\n"
+            "On Tue, Nov 24, 2026 Acme wrote:\n> A new card is on its way.\n"
+        ).encode()
+        with tenant_context(acme.id):
+            result = services.ingest_email(tenant=acme, raw=answer)
+            assert result.outcome == "threaded" and result.ticket.id == emailed_ticket.id
+            assert result.message.body == "Thanks, it arrived!"
+            assert Ticket.objects.count() == 1
+
+    def test_sent_mail_is_marked_once(self, acme, alice, emailed_ticket, django_capture_on_commit_callbacks):
+        from tickets.tasks import message_send_email
+
+        with tenant_context(acme.id), django_capture_on_commit_callbacks(execute=True):
+            reply = services.ticket_reply(tenant=acme, ticket=emailed_ticket, author=alice, body="Hi")
+        count = len(mail.outbox)
+        message_send_email.delay(acme.id, reply.id)  # a redelivered task
+        assert len(mail.outbox) == count
+
+    def test_subject_token_threads_only_for_the_requester(self, acme, emailed_ticket):
+        token = f"[#{emailed_ticket.number}]".encode()
+        same = b"From: jane@example.test\nSubject: Re: card " + token + b"\nMessage-ID: <t1@x>\n\nStill waiting"
+        stranger = b"From: eve@evil.test\nSubject: Re: card " + token + b"\nMessage-ID: <t2@x>\n\nLet me in"
+        with tenant_context(acme.id):
+            assert services.ingest_email(tenant=acme, raw=same).ticket.id == emailed_ticket.id
+            other = services.ingest_email(tenant=acme, raw=stranger)
+            assert other.outcome == "created" and other.ticket.id != emailed_ticket.id
+
+    def test_auto_replies_are_recorded_and_never_answered(self, acme, alice, emailed_ticket,
+                                                          django_capture_on_commit_callbacks):
+        with tenant_context(acme.id), django_capture_on_commit_callbacks(execute=True):
+            reply = services.ticket_reply(tenant=acme, ticket=emailed_ticket, author=alice, body="Hi")
+        sent = len(mail.outbox)
+        raw = mime("auto_reply.eml").replace(b"{IN_REPLY_TO}", reply.message_id.encode())
+        with tenant_context(acme.id), django_capture_on_commit_callbacks(execute=True):
+            result = services.ingest_email(tenant=acme, raw=raw)
+            assert result.outcome == "auto_reply" and result.ticket.id == emailed_ticket.id
+            assert result.message.kind == "note" and result.message.author_type == "system"
+            bounce = services.ingest_email(tenant=acme, raw=mime("bounce.eml"))
+            assert bounce.outcome == "ignored"
+            assert Ticket.objects.count() == 1
+            ticket = Ticket.objects.get()
+            assert ticket.status == "open"  # not reopened or otherwise touched by the auto-reply
+        assert len(mail.outbox) == sent
+
+    def test_mail_from_our_own_address_is_a_loop(self, acme):
+        raw = b"From: acme@helpdesk.localhost\nSubject: hi\nMessage-ID: <loop@x>\n\nloop"
+        with tenant_context(acme.id):
+            assert services.ingest_email(tenant=acme, raw=raw).outcome == "ignored"
+
+    def test_bot_replies_are_marked_auto_submitted(self, acme, emailed_ticket, django_capture_on_commit_callbacks):
+        with tenant_context(acme.id), django_capture_on_commit_callbacks(execute=True):
+            services.message_post_bot_reply(tenant=acme, ticket=emailed_ticket, body="Here is how to track a card.",
+                                            citations=[{"article_id": 1, "title": "Cards"}])
+        message = mail.outbox[-1].message()
+        assert message["Auto-Submitted"] == "auto-replied"
+        assert message["In-Reply-To"] == "<plain-1@mail.example.test>"

@@ -1,0 +1,320 @@
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from tenants.rls import tenant_context
+from tests.factories import (
+    MacroFactory,
+    MembershipFactory,
+    TeamFactory,
+    TeamMemberFactory,
+    UserFactory,
+)
+from tickets import events, selectors, services
+from tickets.models import Message, Status, Ticket, TicketEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _create(tenant, **kwargs):
+    data = {"subject": "Card not arrived", "body": "My card has not arrived yet.", "channel": "web",
+            "requester_email": "Jane@Example.test", "requester_name": "Jane"}
+    data.update(kwargs)
+    return services.ticket_create(tenant=tenant, **data)
+
+
+class TestCreate:
+    def test_it_numbers_tickets_per_tenant(self, in_acme, globex):
+        first, second = _create(in_acme), _create(in_acme)
+        with tenant_context(globex.id):
+            other = _create(globex)
+        assert (first.number, second.number, other.number) == (1, 2, 1)
+
+    def test_the_customer_message_is_the_first_message_and_the_contact_is_reused(self, in_acme):
+        first = _create(in_acme)
+        second = _create(in_acme, requester_email="jane@example.test")
+        assert first.requester_id == second.requester_id
+        assert first.requester.email == "jane@example.test"
+        message = first.messages.get()
+        assert (message.author_type, message.kind) == ("customer", "reply")
+        assert message.body == "My card has not arrived yet."
+
+    def test_it_announces_creation_and_the_message_on_commit(self, in_acme, django_capture_on_commit_callbacks):
+        received = []
+
+        def on_created(sender, **kwargs):
+            received.append(("created", kwargs["tenant_id"], kwargs["ticket_id"]))
+
+        def on_posted(sender, **kwargs):
+            received.append(("posted", kwargs["tenant_id"], kwargs["message_id"]))
+
+        events.ticket_created.connect(on_created)
+        events.message_posted.connect(on_posted)
+        try:
+            with django_capture_on_commit_callbacks(execute=False) as callbacks:
+                ticket = _create(in_acme)
+            assert received == []  # nothing before commit
+            for callback in callbacks:
+                # The channel-layer and broker calls among them are not under test here.
+                with contextlib.suppress(Exception):
+                    callback()
+        finally:
+            events.ticket_created.disconnect(on_created)
+            events.message_posted.disconnect(on_posted)
+        assert ("created", in_acme.id, ticket.id) in received
+        assert ("posted", in_acme.id, ticket.messages.get().id) in received
+
+    @pytest.mark.parametrize(("field", "kwargs"), [
+        ("channel", {"channel": "fax"}),
+        ("priority", {"priority": "critical"}),
+        ("subject", {"subject": "  "}),
+        ("body", {"body": ""}),
+        ("requester_email", {"requester_email": "not-an-email"}),
+    ])
+    def test_bad_input_names_the_field(self, in_acme, field, kwargs):
+        with pytest.raises(ValidationError) as exc:
+            _create(in_acme, **kwargs)
+        assert field in exc.value.message_dict
+
+    def test_oversized_attachment_is_refused(self, in_acme, settings):
+        settings.MAX_ATTACHMENT_BYTES = 10
+        with pytest.raises(ValidationError) as exc:
+            _create(in_acme, attachments=[services.AttachmentIn("big.bin", "application/octet-stream", b"x" * 11)])
+        assert "attachments" in exc.value.message_dict
+        assert not Ticket.objects.exists()
+
+    def test_sla_due_times_come_from_the_default_policy(self, in_acme, acme_sla):
+        ticket = _create(in_acme, priority="urgent")
+        assert ticket.first_response_due_at - ticket.created_at == timedelta(minutes=30)
+        assert ticket.resolution_due_at - ticket.created_at == timedelta(minutes=240)
+
+    def test_chat_hand_off_keeps_the_transcript(self, in_acme):
+        t0 = timezone.now() - timedelta(minutes=5)
+        transcript = [
+            {"sender": "customer", "text": "I was charged twice", "created_at": t0},
+            {"sender": "bot", "text": "Let me look that up.", "created_at": t0 + timedelta(seconds=5)},
+            {"sender": "customer", "text": "A human please", "created_at": t0 + timedelta(seconds=30)},
+        ]
+        ticket = services.ticket_create_from_chat(tenant=in_acme, customer_email=None, customer_name="Visitor",
+                                                  subject="Charged twice", transcript=transcript)
+        messages = list(ticket.messages.order_by("id"))
+        assert ticket.channel == "chat"
+        assert [(m.author_type, m.body) for m in messages] == [
+            ("customer", "I was charged twice"), ("bot", "Let me look that up."), ("customer", "A human please")]
+        assert messages[0].created_at == t0
+
+    def test_chat_hand_off_rejects_unknown_senders(self, in_acme):
+        with pytest.raises(ValidationError) as exc:
+            services.ticket_create_from_chat(tenant=in_acme, customer_email=None, customer_name="", subject="x",
+                                             transcript=[{"sender": "robot", "text": "hi",
+                                                          "created_at": timezone.now()}])
+        assert "transcript" in exc.value.message_dict
+
+
+class TestReplyAndStatus:
+    def test_reply_stops_the_first_response_clock_and_opens_the_ticket(self, in_acme, alice, acme_sla):
+        ticket = _create(in_acme)
+        message = services.ticket_reply(tenant=in_acme, ticket=ticket, author=alice, body="We're on it.")
+        ticket.refresh_from_db()
+        assert ticket.first_response_at == message.created_at
+        assert ticket.status == Status.OPEN
+        assert message.message_id.startswith("<") and message.author_type == "agent"
+
+    def test_a_note_changes_no_clock(self, in_acme, alice):
+        ticket = _create(in_acme)
+        note = services.ticket_note(tenant=in_acme, ticket=ticket, author=alice, body="VIP customer")
+        ticket.refresh_from_db()
+        assert note.kind == "note" and ticket.first_response_at is None and ticket.status == Status.NEW
+
+    def test_transitions_are_enforced(self, in_acme, alice):
+        ticket = _create(in_acme)
+        services.ticket_set_status(tenant=in_acme, ticket=ticket, status="closed", actor=alice)
+        with pytest.raises(ValidationError) as exc:
+            services.ticket_set_status(tenant=in_acme, ticket=ticket, status="open", actor=alice)
+        assert "cannot become" in exc.value.message_dict["status"][0]
+        with pytest.raises(ValidationError) as exc:
+            services.ticket_set_status(tenant=in_acme, ticket=ticket, status="bogus", actor=alice)
+        assert "Unknown status" in exc.value.message_dict["status"][0]
+
+    def test_status_changes_are_recorded_as_events(self, in_acme, alice):
+        ticket = _create(in_acme)
+        services.ticket_set_status(tenant=in_acme, ticket=ticket, status="pending", actor=alice)
+        event = TicketEvent.objects.filter(ticket=ticket, kind="status.changed").get()
+        assert event.actor == alice and event.data == {"field": "status", "from": "new", "to": "pending"}
+
+    def test_pending_pauses_the_sla_and_resuming_shifts_the_due_times(self, in_acme, alice, acme_sla):
+        ticket = _create(in_acme)
+        due = ticket.resolution_due_at
+        services.ticket_set_status(tenant=in_acme, ticket=ticket, status="pending", actor=alice)
+        Ticket.objects.filter(id=ticket.id).update(sla_paused_at=timezone.now() - timedelta(hours=2))
+        ticket.refresh_from_db()
+        # While pending nothing breaches, even long past the due time.
+        assert services.sla_mark_breaches(tenant=in_acme, now=due + timedelta(days=1)) == 0
+        services.ticket_set_status(tenant=in_acme, ticket=ticket, status="open", actor=alice)
+        ticket.refresh_from_db()
+        assert ticket.sla_paused_at is None
+        assert timedelta(hours=2) <= ticket.resolution_due_at - due < timedelta(hours=2, minutes=1)
+
+    def test_customer_reply_reopens_a_pending_ticket(self, in_acme, alice):
+        ticket = _create(in_acme)
+        services.ticket_set_status(tenant=in_acme, ticket=ticket, status="pending", actor=alice)
+        services.ticket_customer_message(tenant=in_acme, ticket=ticket, customer=ticket.requester, body="Still broken")
+        ticket.refresh_from_db()
+        assert ticket.status == Status.OPEN
+
+
+class TestSla:
+    def test_breaches_are_marked_once(self, in_acme, acme_sla):
+        ticket = _create(in_acme, priority="urgent")
+        later = ticket.created_at + timedelta(minutes=31)
+        assert services.sla_mark_breaches(tenant=in_acme, now=later) == 1
+        assert services.sla_mark_breaches(tenant=in_acme, now=later) == 0
+        ticket.refresh_from_db()
+        assert ticket.first_response_breached_at == later and ticket.resolution_breached_at is None
+        assert TicketEvent.objects.filter(ticket=ticket, kind="sla.breached").count() == 1
+
+    def test_answered_tickets_do_not_breach_first_response(self, in_acme, alice, acme_sla):
+        ticket = _create(in_acme, priority="urgent")
+        services.ticket_reply(tenant=in_acme, ticket=ticket, author=alice, body="Hi")
+        assert services.sla_mark_breaches(tenant=in_acme, now=ticket.created_at + timedelta(minutes=31)) == 0
+
+    def test_business_hours_skip_nights_and_weekends(self):
+        hours = {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:00"}
+        friday_4pm = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
+        # One hour left on Friday, the second hour on Monday morning.
+        assert services.add_business_minutes(friday_4pm, 120, hours) == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+        saturday = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+        assert services.add_business_minutes(saturday, 30, hours) == datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+        assert services.add_business_minutes(saturday, 30, {}) == saturday + timedelta(minutes=30)
+
+
+class TestAssignment:
+    def test_manual_assignment_needs_a_member_of_the_tenant(self, in_acme, alice, carol):
+        ticket = _create(in_acme)
+        services.ticket_assign(tenant=in_acme, ticket=ticket, assignee_id=alice.id, actor=alice)
+        assert Ticket.objects.get(id=ticket.id).assignee == alice
+        with pytest.raises(ValidationError) as exc:
+            services.ticket_assign(tenant=in_acme, ticket=ticket, assignee_id=carol.id, actor=alice)
+        assert "assignee" in exc.value.message_dict
+
+    def test_round_robin_rotates_among_available_members(self, acme, alice, bob):
+        team = TeamFactory(tenant=acme, name="Cards")
+        TeamMemberFactory(tenant=acme, team=team, user=alice)
+        TeamMemberFactory(tenant=acme, team=team, user=bob)
+        away = UserFactory(email="away@acme.test")
+        MembershipFactory(tenant=acme, user=away)
+        TeamMemberFactory(tenant=acme, team=team, user=away, is_available=False)
+        with tenant_context(acme.id):
+            assignees = []
+            for _ in range(4):
+                ticket = services.ticket_assign_round_robin(tenant=acme, ticket=_create(acme), team=team)
+                assignees.append(ticket.assignee_id)
+            assert assignees[:2] != [assignees[0]] * 2
+            assert sorted(assignees) == sorted([alice.id, bob.id] * 2)
+            assert away.id not in assignees
+            assert Ticket.objects.get(id=ticket.id).team == team
+
+    def test_round_robin_without_available_agents_is_a_field_error(self, in_acme):
+        team = TeamFactory(tenant=in_acme)
+        with pytest.raises(ValidationError) as exc:
+            services.ticket_assign_round_robin(tenant=in_acme, ticket=_create(in_acme), team=team)
+        assert "team" in exc.value.message_dict
+
+
+class TestTriage:
+    def test_triage_raises_priority_but_never_lowers_it(self, in_acme):
+        ticket = _create(in_acme, priority="high")
+        services.ticket_set_triage(tenant=in_acme, ticket=ticket, category="card_arrival", priority="low",
+                                   sentiment="negative", language="en")
+        ticket.refresh_from_db()
+        assert (ticket.priority, ticket.category, ticket.sentiment, ticket.language) == (
+            "high", "card_arrival", "negative", "en")
+        services.ticket_set_triage(tenant=in_acme, ticket=ticket, category=None, priority="urgent", sentiment=None,
+                                   language=None)
+        ticket.refresh_from_db()
+        assert ticket.priority == "urgent"
+        assert TicketEvent.objects.filter(ticket=ticket, kind="triage.set").count() == 2
+
+
+class TestMergeAndMacro:
+    def test_merge_moves_the_conversation_and_closes_the_source(self, in_acme, alice):
+        source, target = _create(in_acme, subject="one"), _create(in_acme, subject="two")
+        services.ticket_merge(tenant=in_acme, source=source, target=target, actor=alice)
+        source.refresh_from_db()
+        assert source.status == Status.CLOSED and source.merged_into_id == target.id
+        assert Message.objects.filter(ticket=target, author_type="customer").count() == 2
+        with pytest.raises(ValidationError):
+            services.ticket_merge(tenant=in_acme, source=target, target=target, actor=alice)
+
+    def test_macro_replies_and_changes_fields(self, in_acme, alice):
+        ticket = _create(in_acme)
+        macro = MacroFactory(tenant=in_acme, body="Hi {{customer_name}}, we sent a new card.",
+                             actions={"status": "pending", "priority": "high", "add_tags": ["cards"],
+                                      "assign_to_me": True})
+        message = services.macro_apply(tenant=in_acme, ticket=ticket, macro=macro, actor=alice)
+        ticket.refresh_from_db()
+        assert message.body == "Hi Jane, we sent a new card."
+        assert (ticket.status, ticket.priority, ticket.tags, ticket.assignee) == ("pending", "high", ["cards"], alice)
+
+    def test_macro_actions_are_validated(self, in_acme):
+        with pytest.raises(ValidationError) as exc:
+            services.macro_create(tenant=in_acme, name="x", body="", actions={"status": "nope"})
+        assert "actions" in exc.value.message_dict
+
+
+class TestCsat:
+    def test_solving_requests_a_rating_once_and_the_customer_rates(self, in_acme, alice, eager_tasks, mailoutbox):
+        ticket = _create(in_acme)
+        services.ticket_set_status(tenant=in_acme, ticket=ticket, status="solved", actor=alice)
+        ticket.refresh_from_db()
+        assert ticket.csat_requested_at is not None
+        services.ticket_rate(tenant=in_acme, ticket=ticket, rating=5, comment="Great")
+        ticket.refresh_from_db()
+        assert (ticket.csat_rating, ticket.csat_comment) == (5, "Great")
+        with pytest.raises(ValidationError):
+            services.ticket_rate(tenant=in_acme, ticket=ticket, rating=9)
+
+
+class TestSelectors:
+    def test_ticket_get_hides_other_tenants_ticket(self, acme, globex, alice):
+        with tenant_context(globex.id):
+            theirs = _create(globex)
+        with tenant_context(acme.id):
+            from django.http import Http404
+
+            with pytest.raises(Http404):
+                selectors.ticket_get(tenant=acme, user=alice, ticket_id=theirs.id)
+
+    def test_queue_views_and_search(self, acme, globex, alice, bob):
+        with tenant_context(globex.id):
+            _create(globex, subject="Refund for duplicate payment")
+        with tenant_context(acme.id):
+            mine = _create(acme, subject="Refund please", body="I want my money back")
+            services.ticket_assign(tenant=acme, ticket=mine, assignee_id=alice.id, actor=alice)
+            other = _create(acme, subject="Card arrival", body="where is my card")
+            ids = lambda **kw: [t.id for t in selectors.ticket_list(  # noqa: E731
+                tenant=acme, user=alice, filters=selectors.TicketFilters(**kw))]
+            assert ids(view="mine") == [mine.id]
+            assert ids(view="unassigned") == [other.id]
+            assert ids(q="refund") == [mine.id]
+            assert ids(q="card") == [other.id]
+            assert ids(q=f"#{other.number}") == [other.id]
+            assert ids() == [other.id, mine.id]
+
+
+def test_seed_is_idempotent(acme, alice, bob):
+    import io
+
+    from tickets.seed import seed
+
+    with tenant_context(acme.id):
+        seed(tenant=acme, stdout=io.StringIO())
+        seed(tenant=acme, stdout=io.StringIO())
+        assert Ticket.objects.count() == 40
+        assert Ticket.objects.filter(team__isnull=False).exists()
+        assert Message.objects.filter(author_type="agent").exists()

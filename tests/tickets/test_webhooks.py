@@ -1,0 +1,123 @@
+"""Webhook deliveries against a real local HTTP server: signed, logged, retried with backoff, idempotent."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from tenants.rls import tenant_context
+from tests.factories import WebhookFactory
+from tickets import services
+from tickets.models import DeliveryStatus, WebhookDelivery
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def receiver():
+    received: list[dict] = []
+    statuses: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append({"headers": dict(self.headers), "body": body})
+            self.send_response(statuses.pop(0) if statuses else 200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received, statuses
+    server.shutdown()
+
+
+def _create_ticket(tenant):
+    return services.ticket_create(tenant=tenant, subject="Hello", body="Hi", channel="api",
+                                  requester_email="x@example.test")
+
+
+def test_delivery_is_signed_and_logged(acme, receiver):
+    url, received, _ = receiver
+    hook = WebhookFactory(tenant=acme, url=url, events=["ticket.created"])
+    with tenant_context(acme.id):
+        _create_ticket(acme)
+        delivery = WebhookDelivery.objects.get()
+        services.webhook_deliver(tenant=acme, delivery_id=delivery.id)
+        delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (DeliveryStatus.DELIVERED, 1, 200)
+    [request] = received
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    expected = hmac.new(hook.secret.encode(), headers["x-helpdesk-timestamp"].encode() + b"." + request["body"],
+                        hashlib.sha256).hexdigest()
+    assert headers["x-helpdesk-signature"] == f"sha256={expected}"
+    assert json.loads(request["body"])["event"] == "ticket.created"
+    with tenant_context(acme.id):  # a redelivered task does nothing
+        assert services.webhook_deliver(tenant=acme, delivery_id=delivery.id) is None
+    assert len(received) == 1
+
+
+def test_failures_are_retried_with_backoff(acme, receiver, eager_tasks, django_capture_on_commit_callbacks):
+    from tickets import tasks
+
+    url, received, statuses = receiver
+    statuses.extend([500, 503])
+    WebhookFactory(tenant=acme, url=url, events=["ticket.created"])
+    with tenant_context(acme.id):
+        _create_ticket(acme)
+        delivery = WebhookDelivery.objects.get()
+    countdowns = []
+    for _ in range(3):
+        with django_capture_on_commit_callbacks() as callbacks:
+            tasks.webhook_deliver(acme.id, delivery.id)
+        countdowns += [c.keywords["countdown"] for c in callbacks
+                       if getattr(c, "func", None) == tasks.webhook_deliver.apply_async]
+    with tenant_context(acme.id):
+        delivery.refresh_from_db()
+    assert len(received) == 3 and countdowns == [10, 20]
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (DeliveryStatus.DELIVERED, 3, 200)
+
+
+def test_unreachable_url_ends_failed_after_max_attempts(acme):
+    WebhookFactory(tenant=acme, url="http://127.0.0.1:9/nothing", events=["ticket.created"])
+    with tenant_context(acme.id):
+        _create_ticket(acme)
+        delivery = WebhookDelivery.objects.get()
+        for _ in range(services.webhooks.MAX_ATTEMPTS):
+            services.webhook_deliver(tenant=acme, delivery_id=delivery.id)
+        delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == services.webhooks.MAX_ATTEMPTS
+    assert "ConnectError" in delivery.last_error
+
+
+def test_only_subscribed_events_and_own_tenant(acme, globex):
+    WebhookFactory(tenant=acme, events=["message.posted"])
+    WebhookFactory(tenant=globex, events=["ticket.created"])
+    with tenant_context(acme.id):
+        _create_ticket(acme)
+        assert list(WebhookDelivery.objects.values_list("event", flat=True)) == ["message.posted"]
+
+
+def test_sla_beat_task_marks_breaches_per_tenant(acme, acme_sla, eager_tasks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tickets import tasks
+    from tickets.models import Ticket
+
+    with tenant_context(acme.id):
+        ticket = services.ticket_create(tenant=acme, subject="Urgent", body="Help", channel="web",
+                                        requester_email="u@example.test", priority="urgent")
+        Ticket.objects.filter(id=ticket.id).update(first_response_due_at=timezone.now() - timedelta(minutes=1))
+    assert tasks.sla_check_all.apply().get() >= 1
+    with tenant_context(acme.id):
+        assert Ticket.objects.get(id=ticket.id).first_response_breached_at is not None

@@ -1,0 +1,107 @@
+"""Browser forms of the agent workspace and the customer portal."""
+
+from __future__ import annotations
+
+from django import forms
+
+from tickets.models import Priority, Status
+
+BULK_ACTIONS = [
+    ("assign_me", "Assign to me"),
+    ("unassign", "Unassign"),
+    ("status:open", "Mark open"),
+    ("status:pending", "Mark pending"),
+    ("status:solved", "Mark solved"),
+    ("status:closed", "Close"),
+    ("priority:urgent", "Priority urgent"),
+    ("priority:high", "Priority high"),
+    ("priority:normal", "Priority normal"),
+    ("priority:low", "Priority low"),
+]
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False, max_length=100_000)
+    kind = forms.ChoiceField(choices=[("reply", "Public reply"), ("note", "Internal note")], initial="reply")
+    macro = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    status = forms.ChoiceField(choices=[("", "Keep status"), *Status.choices], required=False)
+    attachment = forms.FileField(required=False)
+
+
+class TicketFieldsForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+    priority = forms.ChoiceField(choices=Priority.choices)
+    assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    team = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    tags = forms.CharField(required=False, max_length=500, help_text="Comma separated")
+
+    def __init__(self, *args: object, agents: list[tuple[int, str]], teams: list[tuple[int, str]],
+                 **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["assignee"].choices = [("", "Unassigned"), *agents]  # type: ignore[attr-defined]
+        self.fields["team"].choices = [("", "No team"), *teams]  # type: ignore[attr-defined]
+
+
+class BulkForm(forms.Form):
+    action = forms.ChoiceField(choices=BULK_ACTIONS)
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # The ids are checked against the tenant's tickets by the selector, not by a fixed list here.
+        self.fields["ids"].valid_value = lambda value: str(value).isdigit()  # type: ignore[attr-defined]
+
+
+class MergeForm(forms.Form):
+    target_number = forms.IntegerField(min_value=1, label="Merge into ticket number")
+
+
+class MacroForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
+                           help_text="Placeholders: {{customer_name}}, {{ticket_number}}, {{agent_name}}")
+    status = forms.ChoiceField(choices=[("", "Keep status"), *Status.choices], required=False)
+    priority = forms.ChoiceField(choices=[("", "Keep priority"), *Priority.choices], required=False)
+    add_tags = forms.CharField(required=False, help_text="Comma separated")
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=120)
+
+
+class SlaForm(forms.Form):
+    urgent_first = forms.IntegerField(min_value=1, initial=30, label="Urgent: first response (minutes)")
+    urgent_resolution = forms.IntegerField(min_value=1, initial=240, label="Urgent: resolution (minutes)")
+    high_first = forms.IntegerField(min_value=1, initial=60, label="High: first response")
+    high_resolution = forms.IntegerField(min_value=1, initial=480, label="High: resolution")
+    normal_first = forms.IntegerField(min_value=1, initial=240, label="Normal: first response")
+    normal_resolution = forms.IntegerField(min_value=1, initial=1440, label="Normal: resolution")
+    low_first = forms.IntegerField(min_value=1, initial=480, label="Low: first response")
+    low_resolution = forms.IntegerField(min_value=1, initial=2880, label="Low: resolution")
+    business_hours = forms.BooleanField(required=False, label="Count only business hours (Mon-Fri 09:00-17:00 UTC)")
+
+    def targets(self) -> dict[str, dict[str, int]]:
+        data = self.cleaned_data
+        return {p: {"first_response": data[f"{p}_first"], "resolution": data[f"{p}_resolution"]}
+                for p in ("urgent", "high", "normal", "low")}
+
+
+class PortalRequestForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False, label="Your name")
+    email = forms.EmailField(label="Your email")
+    subject = forms.CharField(max_length=250)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="How can we help?", max_length=20_000)
+
+
+class PortalReplyForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Your reply", max_length=20_000)
+
+
+class PortalLinkForm(forms.Form):
+    email = forms.EmailField(label="Your email")
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(coerce=int, choices=[(i, str(i)) for i in range(5, 0, -1)],
+                                    widget=forms.RadioSelect)
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)

@@ -1,0 +1,146 @@
+"""Raw MIME in, a plain structure out: addresses, threading headers, text, sanitized HTML, attachments.
+
+Also says whether the mail was sent by a machine (auto-reply, bounce, list), which we must never answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from tickets.sanitize import clean_html, html_to_text
+
+MAX_RAW_BYTES = 40 * 1024 * 1024
+_MSGID = re.compile(r"<[^<>\s]+>")
+_QUOTE_HEADER = re.compile(r"^(On .{3,200} wrote:|-{2,} ?Original Message ?-{2,}|From: .+)$", re.MULTILINE)
+AUTO_SUBJECT = re.compile(r"^(auto(matic)? ?(reply|response)|out of (the )?office|undeliver|delivery status)",
+                          re.IGNORECASE)
+BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
+
+
+@dataclass
+class ParsedAttachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class ParsedEmail:
+    from_email: str
+    from_name: str
+    to: list[str]
+    subject: str
+    message_id: str
+    in_reply_to: str
+    references: list[str]
+    text: str
+    html: str
+    attachments: list[ParsedAttachment] = field(default_factory=list)
+    auto_reason: str = ""
+
+    @property
+    def is_auto(self) -> bool:
+        return bool(self.auto_reason)
+
+
+def _header(msg: Message, name: str) -> str:
+    try:
+        value = msg.get(name)
+    except Exception:  # a malformed header must not sink the whole mail
+        value = None
+    return str(value or "").strip()
+
+
+def _decode_part(part: Message) -> str:
+    try:
+        return str(part.get_content())  # type: ignore[attr-defined]
+    except (LookupError, UnicodeError, KeyError, AssertionError):
+        # Unknown or lying charset: decode the bytes as best we can rather than drop the message.
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        charset = part.get_content_charset() or "utf-8"
+        for candidate in (charset, "utf-8", "latin-1"):
+            try:
+                return data.decode(candidate)
+            except (LookupError, UnicodeError):
+                continue
+        return data.decode("utf-8", errors="replace")
+
+
+def strip_quoted(text: str) -> str:
+    """The new part of a reply: drop the quoted history mail clients append below it."""
+    match = _QUOTE_HEADER.search(text)
+    if match and match.start() > 0:
+        text = text[: match.start()]
+    lines = [line for line in text.splitlines() if not line.startswith(">")]
+    return "\n".join(lines).strip()
+
+
+def _auto_reason(msg: Message, from_email: str, subject: str) -> str:
+    auto_submitted = _header(msg, "Auto-Submitted").lower()
+    if auto_submitted and auto_submitted != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    if _header(msg, "Precedence").lower() in ("bulk", "junk", "list", "auto_reply"):
+        return "Precedence: " + _header(msg, "Precedence").lower()
+    for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Reply", "X-Autoresponder"):
+        if _header(msg, name):
+            return name
+    if _header(msg, "X-Auto-Response-Suppress").lower() in ("all", "oof", "dr, rn, nrn, oof, autoreply"):
+        return "X-Auto-Response-Suppress"
+    if msg.get_content_type() == "multipart/report":
+        return "delivery report"
+    if from_email.split("@")[0] in BOUNCE_SENDERS or _header(msg, "Return-Path") == "<>":
+        return "bounce"
+    if _header(msg, "List-Id") or _header(msg, "List-Unsubscribe"):
+        return "mailing list"
+    if AUTO_SUBJECT.match(subject):
+        return "auto-reply subject"
+    return ""
+
+
+def parse_email(raw: bytes) -> ParsedEmail:
+    """Parse raw MIME; a ValidationError on the ``raw`` field when it is not a usable email."""
+    if not raw or not raw.strip():
+        raise ValidationError({"raw": "The request body must be a raw MIME message."})
+    if len(raw) > MAX_RAW_BYTES:
+        raise ValidationError({"raw": f"The message is larger than {MAX_RAW_BYTES} bytes."})
+    msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[assignment]
+    from_name, from_email = parseaddr(_header(msg, "From"))
+    from_email = from_email.strip().lower()
+    try:
+        validate_email(from_email)
+    except ValidationError:
+        raise ValidationError({"raw": "The message has no valid From address."})
+    subject = " ".join(_header(msg, "Subject").split())
+    text_part = msg.get_body(preferencelist=("plain",))
+    html_part = msg.get_body(preferencelist=("html",))
+    text = _decode_part(text_part) if text_part is not None else ""
+    html = _decode_part(html_part) if html_part is not None else ""
+    if not text.strip() and html:
+        text = html_to_text(html)
+    attachments: list[ParsedAttachment] = []
+    for part in msg.iter_attachments() if msg.is_multipart() else []:
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes) and part.get_content_maintype() != "multipart":
+            filename = part.get_filename() or f"attachment-{len(attachments) + 1}"
+            attachments.append(ParsedAttachment(filename=filename, content_type=part.get_content_type(),
+                                                data=payload))
+    if not text.strip() and not subject and not attachments:
+        raise ValidationError({"raw": "The message has neither a subject nor a body."})
+    return ParsedEmail(
+        from_email=from_email, from_name=from_name.strip(),
+        to=[addr.lower() for _, addr in getaddresses([_header(msg, "To"), _header(msg, "Cc")]) if addr],
+        subject=subject, message_id=(_MSGID.findall(_header(msg, "Message-ID")) or [""])[0],
+        in_reply_to=(_MSGID.findall(_header(msg, "In-Reply-To")) or [""])[0],
+        references=_MSGID.findall(_header(msg, "References")),
+        text=text.strip(), html=clean_html(html) if html else "", attachments=attachments,
+        auto_reason=_auto_reason(msg, from_email, subject),
+    )

@@ -1,0 +1,186 @@
+"""Messages on a ticket: customer messages, agent replies, internal notes and bot replies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.mail import make_msgid
+from django.db import transaction
+from django.db.models import Func, Value
+from django.utils import timezone
+
+from tenants.models import Tenant, User
+from tickets.models import Attachment, AuthorType, Customer, Message, MessageKind, Status, Ticket
+from tickets.sanitize import clean_html
+from tickets.services._common import record_event, send_message_posted
+
+MAX_BODY_CHARS = 100_000
+
+
+class _AppendVector(Func):
+    template = "(COALESCE(search_vector, ''::tsvector) || %(expressions)s)"
+    output_field = SearchVectorField()
+
+
+@dataclass(frozen=True)
+class AttachmentIn:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def validate_attachments(attachments: Sequence[AttachmentIn]) -> None:
+    limit = settings.MAX_ATTACHMENT_BYTES
+    for item in attachments:
+        if len(item.data) > limit:
+            raise ValidationError(
+                {"attachments": f"{item.filename} is {len(item.data)} bytes; the limit is {limit} bytes."}
+            )
+        if not item.filename.strip():
+            raise ValidationError({"attachments": "Every attachment needs a file name."})
+
+
+def validate_body(body: str, *, field: str = "body") -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({field: "Write a message."})
+    if len(body) > MAX_BODY_CHARS:
+        raise ValidationError({field: f"Keep messages under {MAX_BODY_CHARS} characters."})
+    return body
+
+
+def outbound_message_id() -> str:
+    return make_msgid(domain=settings.INBOUND_EMAIL_DOMAIN)
+
+
+def message_create(
+    *, tenant: Tenant, ticket: Ticket, kind: str, author_type: str, body: str, body_html: str = "",
+    author_user: User | None = None, author_customer: Customer | None = None,
+    attachments: Sequence[AttachmentIn] = (), message_id: str = "", in_reply_to: str = "", references: str = "",
+    citations: list[dict[str, Any]] | None = None, created_at: datetime | None = None,
+) -> Message:
+    """The one place a Message row is written; callers own the transaction and the events."""
+    validate_attachments(attachments)
+    message = Message.objects.create(
+        tenant=tenant, ticket=ticket, kind=kind, author_type=author_type, author_user=author_user,
+        author_customer=author_customer, body=body, body_html=clean_html(body_html) if body_html else "",
+        citations=citations or [], message_id=message_id[:255], in_reply_to=in_reply_to[:255],
+        references=references, created_at=created_at or timezone.now(),
+    )
+    Attachment.objects.bulk_create([
+        Attachment(tenant=tenant, message=message, filename=a.filename[:255], content_type=a.content_type[:120],
+                   size=len(a.data), data=a.data)
+        for a in attachments
+    ])
+    if kind == MessageKind.REPLY:
+        # Searchable by everything said in public on the ticket, not only its subject.
+        Ticket.objects.for_tenant(tenant).filter(id=ticket.id).update(
+            search_vector=_AppendVector(SearchVector(Value(body[:20_000]), config="english")),
+            updated_at=timezone.now(),
+        )
+    return message
+
+
+def _enqueue_email(tenant: Tenant, message: Message) -> None:
+    from tickets import tasks
+
+    if message.ticket.requester.email:
+        transaction.on_commit(partial(tasks.message_send_email.delay, tenant.id, message.id))
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().select_related("requester").get(id=ticket.id, tenant_id=ticket.tenant_id)
+
+
+@transaction.atomic
+def ticket_reply(
+    *, tenant: Tenant, ticket: Ticket, author: User | None, body: str, body_html: str = "",
+    attachments: Sequence[AttachmentIn] = (), status: str | None = None, author_label: str = "",
+) -> Message:
+    """An agent's public reply: emailed to the requester (threaded), stops the first-response clock."""
+    from tickets.services.changes import ticket_set_status
+
+    body = validate_body(body)
+    ticket = _lock(ticket)
+    message = message_create(
+        tenant=tenant, ticket=ticket, kind=MessageKind.REPLY, author_type=AuthorType.AGENT, body=body,
+        body_html=body_html, author_user=author, attachments=attachments, message_id=outbound_message_id(),
+    )
+    if ticket.first_response_at is None:
+        ticket.first_response_at = message.created_at
+        ticket.save(update_fields=["first_response_at"])
+    target = status or (Status.OPEN if ticket.status == Status.NEW else None)
+    if target and target != ticket.status:
+        ticket_set_status(tenant=tenant, ticket=ticket, status=target, actor=author, actor_label=author_label)
+    _enqueue_email(tenant, message)
+    send_message_posted(tenant=tenant, ticket=ticket, message_id=message.id, public=True,
+                        actor_id=author.id if author else None)
+    return message
+
+
+@transaction.atomic
+def ticket_note(
+    *, tenant: Tenant, ticket: Ticket, author: User | None, body: str, attachments: Sequence[AttachmentIn] = (),
+) -> Message:
+    """An internal note: never leaves the agents, never stops an SLA clock."""
+    body = validate_body(body)
+    message = message_create(
+        tenant=tenant, ticket=ticket, kind=MessageKind.NOTE, author_type=AuthorType.AGENT, body=body,
+        author_user=author, attachments=attachments,
+    )
+    send_message_posted(tenant=tenant, ticket=ticket, message_id=message.id, public=False,
+                        actor_id=author.id if author else None)
+    return message
+
+
+@transaction.atomic
+def message_post_bot_reply(*, tenant: Tenant, ticket: Ticket, body: str, citations: list[dict[str, Any]]) -> Message:
+    """An AI auto-reply: author bot, with its citations, emailed out like an agent's reply."""
+    body = validate_body(body)
+    ticket = _lock(ticket)
+    message = message_create(
+        tenant=tenant, ticket=ticket, kind=MessageKind.REPLY, author_type=AuthorType.BOT, body=body,
+        citations=citations, message_id=outbound_message_id(),
+    )
+    if ticket.first_response_at is None:
+        ticket.first_response_at = message.created_at
+        ticket.save(update_fields=["first_response_at"])
+    _enqueue_email(tenant, message)
+    send_message_posted(tenant=tenant, ticket=ticket, message_id=message.id, public=True)
+    return message
+
+
+@transaction.atomic
+def ticket_customer_message(
+    *, tenant: Tenant, ticket: Ticket, customer: Customer, body: str, body_html: str = "",
+    attachments: Sequence[AttachmentIn] = (), message_id: str = "", in_reply_to: str = "", references: str = "",
+) -> Message:
+    """The customer writes again: the ticket reopens if it was waiting on them or solved."""
+    from tickets.services.changes import ticket_set_status
+
+    ticket = _lock(ticket)
+    message = message_create(
+        tenant=tenant, ticket=ticket, kind=MessageKind.REPLY, author_type=AuthorType.CUSTOMER, body=body,
+        body_html=body_html, author_customer=customer, attachments=attachments, message_id=message_id,
+        in_reply_to=in_reply_to, references=references,
+    )
+    if ticket.status in (Status.PENDING, Status.SOLVED):
+        ticket_set_status(tenant=tenant, ticket=ticket, status=Status.OPEN, actor=None, actor_label="customer")
+    send_message_posted(tenant=tenant, ticket=ticket, message_id=message.id, public=True)
+    return message
+
+
+@transaction.atomic
+def ticket_system_note(*, tenant: Tenant, ticket: Ticket, body: str) -> Message:
+    """A note by the system (auto-replies received, dropped attachments); announces nothing to the AI."""
+    message = message_create(tenant=tenant, ticket=ticket, kind=MessageKind.NOTE, author_type=AuthorType.SYSTEM,
+                             body=body)
+    record_event(tenant=tenant, ticket=ticket, actor=None, kind="note.system", data={"message_id": message.id})
+    return message

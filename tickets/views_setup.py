@@ -1,0 +1,103 @@
+"""Admin set-up pages of the help desk: email channel, macros, teams, SLA policy."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from helpdesk.http import TenantRequest, apply_validation_error
+from tenants.models import Role
+from tenants.selectors import agents_of
+from tenants.services import require_role
+from tenants.urls_helpers import tenant_reverse
+from tickets import forms, selectors, services
+from tickets.mail.outbound import inbound_address
+
+
+def email_settings(request: TenantRequest) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    secret = None
+    if request.method == "POST":
+        secret = services.inbound_secret_rotate(tenant=request.tenant, actor=request.membership)
+    context = {
+        "address": inbound_address(request.tenant), "secret": secret,
+        "has_secret": bool(request.tenant.settings.get("inbound_secret_hash")),
+        "webhook_url": request.build_absolute_uri(tenant_reverse(request.tenant, "api_inbound_email")),
+        "imap_host": request.tenant.settings.get("imap_host", ""),
+    }
+    return render(request, "tickets/setup_email.html", context)
+
+
+def setup(request: TenantRequest) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    policy = selectors.sla_policy_default(tenant=request.tenant)
+    sla_initial = {}
+    if policy is not None:
+        for priority, targets in policy.targets.items():
+            sla_initial[f"{priority}_first"] = targets.get("first_response")
+            sla_initial[f"{priority}_resolution"] = targets.get("resolution")
+        sla_initial["business_hours"] = bool(policy.business_hours)
+    context = {
+        "macros": selectors.macro_list(tenant=request.tenant), "teams": selectors.team_list(tenant=request.tenant),
+        "agents": agents_of(tenant=request.tenant), "macro_form": forms.MacroForm(), "team_form": forms.TeamForm(),
+        "sla_form": forms.SlaForm(initial=sla_initial), "policy": policy,
+    }
+    return render(request, "tickets/setup.html", context)
+
+
+@require_POST
+def macro_add(request: TenantRequest) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    form = forms.MacroForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        actions: dict[str, object] = {k: data[k] for k in ("status", "priority") if data[k]}
+        tags = [t.strip() for t in data["add_tags"].split(",") if t.strip()]
+        if tags:
+            actions["add_tags"] = tags
+        try:
+            services.macro_create(tenant=request.tenant, name=data["name"], body=data["body"], actions=actions)
+            messages.success(request, "Macro saved.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, "Give the macro a name.")
+    return redirect(tenant_reverse(request.tenant, "tickets:setup"))
+
+
+@require_POST
+def team_add(request: TenantRequest) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    form = forms.TeamForm(request.POST)
+    member_ids = [int(v) for v in request.POST.getlist("members") if v.isdigit()]
+    try:
+        if not form.is_valid():
+            raise ValidationError({"name": "Give the team a name."})
+        services.team_create(tenant=request.tenant, name=form.cleaned_data["name"], member_ids=member_ids)
+        messages.success(request, "Team saved.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(tenant_reverse(request.tenant, "tickets:setup"))
+
+
+@require_POST
+def sla_save(request: TenantRequest) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    form = forms.SlaForm(request.POST)
+    if form.is_valid():
+        hours: dict[str, object] = {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:00"} \
+            if form.cleaned_data["business_hours"] else {}
+        try:
+            services.sla_policy_save(tenant=request.tenant, name="Default", targets=form.targets(),
+                                     business_hours=hours,
+                                     policy=selectors.sla_policy_default(tenant=request.tenant))
+            messages.success(request, "SLA policy saved. New tickets use it.")
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, "Every target must be a positive number of minutes.")
+    return redirect(tenant_reverse(request.tenant, "tickets:setup"))
