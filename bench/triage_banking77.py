@@ -20,8 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared/data/banking77 next to the checkout; a worktree one level deeper looks further up.
-DATA = next((p / "shared" / "data" / "banking77" for p in ROOT.parents if (p / "shared" / "data" / "banking77").is_dir()),
-            ROOT.parent / "shared" / "data" / "banking77")
+_RELATIVE = Path("shared") / "data" / "banking77"
+DATA = next((p / _RELATIVE for p in ROOT.parents if (p / _RELATIVE).is_dir()), ROOT.parent / _RELATIVE)
 SEEDS = (0, 1, 2)
 SHOTS = 10
 

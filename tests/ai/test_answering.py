@@ -35,7 +35,9 @@ def test_an_unanswerable_question_hands_off_with_the_sources_tried() -> None:
     assert outcome.sources
 
 
-@pytest.mark.parametrize("text", ["I want to talk to a person", "how much is express delivery? let me speak to a human"])
+@pytest.mark.parametrize("text", [
+    "I want to talk to a person", "how much is express delivery? let me speak to a human",
+])
 def test_asking_for_a_person_always_hands_off(text: str) -> None:
     outcome = answer(text=text, history=[], search=demo_corpus.search, options=EXTRACTIVE)
     assert (outcome.action, outcome.reason) == ("handoff", "asked_for_human")
@@ -80,7 +82,7 @@ class _Endpoint(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
     reply = "Express delivery costs £5 [1]."
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).received.append(body)
         payload = json.dumps({"choices": [{"message": {"content": type(self).reply}}]}).encode()
