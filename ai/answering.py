@@ -30,17 +30,34 @@ REASON_TEXT = {
 
 
 class Hit(Protocol):
-    """What ``kb.selectors.article_search`` returns (``SearchHit``), as far as answering needs it."""
+    """What ``kb.selectors.article_search`` returns (``SearchHit``), as far as answering needs it (read-only)."""
 
-    article_id: int
-    article_title: str
-    url: str
-    chunk_id: int
-    heading: str
-    text: str
-    category_slug: str
-    score: float
-    vector_similarity: float | None
+    @property
+    def article_id(self) -> int: ...
+
+    @property
+    def article_title(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def chunk_id(self) -> int: ...
+
+    @property
+    def heading(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def category_slug(self) -> str: ...
+
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def vector_similarity(self) -> float | None: ...
 
 
 Search = Callable[[str], Sequence[Hit]]
