@@ -1,0 +1,27 @@
+"""Fixtures of the ai tests: a tenant knowledge base imported from the demo folders and indexed for real."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kb import importing
+from tenants.models import Tenant
+from tenants.rls import tenant_context
+
+DEMO = Path(__file__).resolve().parents[2] / "kb" / "demo" / "articles"
+
+
+def import_demo(tenant: Tenant, *folders: str) -> None:
+    """Some categories of the demo knowledge base, published and indexed with the real MiniLM model."""
+    files = [f for f in importing.folder_files(DEMO) if f[0].parts[0] in folders]
+    with tenant_context(tenant.id):
+        report = importing.import_files(tenant=tenant, author=None, files=files, publish=True, index="sync")
+    assert not report.errors, report.errors
+
+
+@pytest.fixture
+def demo_kb() -> Callable[..., None]:
+    return import_demo
