@@ -184,3 +184,12 @@ def browser_type_launch_args() -> dict[str, Any]:
         "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"],
     }
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's session keeps an event loop running in the main thread, which
+    async (Channels) tests that came after it could not start their own loop beside."""
+    uses_browser = [item for item in items if "page" in getattr(item, "fixturenames", ()) or
+                    item.get_closest_marker("browser")]
+    others = [item for item in items if item not in uses_browser]
+    items[:] = others + uses_browser
