@@ -59,6 +59,9 @@ class Hit(Protocol):
     @property
     def vector_similarity(self) -> float | None: ...
 
+    @property
+    def fts_rank(self) -> float | None: ...
+
 
 Search = Callable[[str], Sequence[Hit]]
 
@@ -94,6 +97,7 @@ class Outcome:
     model: str = ""
     latency_ms: int = 0
     redacted: list[str] = field(default_factory=list)
+    generation_score: float = 0.0
 
 
 def _similarity(hit: Hit) -> float:
@@ -104,7 +108,8 @@ def _similarity(hit: Hit) -> float:
 def _hit_row(hit: Hit) -> dict[str, Any]:
     return {"article_id": hit.article_id, "title": hit.article_title, "url": hit.url, "chunk_id": hit.chunk_id,
             "heading": hit.heading, "score": round(float(hit.score), 4),
-            "similarity": round(_similarity(hit), 4), "category": hit.category_slug}
+            "similarity": round(_similarity(hit), 4), "fts_rank": round(float(hit.fts_rank or 0.0), 4),
+            "category": hit.category_slug}
 
 
 def _sources(hits: Sequence[Hit]) -> list[dict[str, Any]]:
@@ -176,6 +181,7 @@ def _generate(outcome: Outcome, hits: Sequence[Hit], history: Sequence[Turn], qu
         outcome.reason = "backend_error"
         return
     outcome.model = generated.model
+    outcome.generation_score = generated.score
     if not generated.text or generated.text in rejected:
         outcome.reason = "repeated" if rejected else "low_confidence"
         return

@@ -21,6 +21,7 @@ from _django import percentile, setup, tenant
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--floors", default="0.35,0.4,0.45,0.5,0.55,0.6")
+    parser.add_argument("--dump", default="", help="write every question's outcome to this JSON file")
     args = parser.parse_args()
     setup()
     from ai.answering import Options, answer
@@ -50,6 +51,14 @@ def main() -> None:
             top = max((h["similarity"] for h in outcome.hits), default=0.0)
             cited = paths.get(outcome.citations[0]["article_id"]) if outcome.citations else None
             rows.append((q, outcome, top, cited))
+    if args.dump:
+        import json
+
+        with open(args.dump, "w", encoding="utf-8") as handle:
+            json.dump([{"q": r[0].text, "kind": r[0].kind, "articles": sorted(r[0].articles), "action": r[1].action,
+                        "reason": r[1].reason, "cited": r[3], "gen": r[1].generation_score, "text": r[1].text,
+                        "hits": [{**h, "path": paths.get(h["article_id"])} for h in r[1].hits]} for r in rows],
+                      handle)
     in_scope = [r for r in rows if r[0].kind != "oos"]
     oos = [r for r in rows if r[0].kind == "oos"]
     print(f"{len(in_scope)} in-scope and {len(oos)} out-of-scope questions; pipeline latency "

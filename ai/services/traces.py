@@ -15,5 +15,6 @@ def trace_record(*, tenant: Tenant, kind: str, source_id: int, outcome: Outcome,
         reason=outcome.reason, backend=outcome.backend, model=outcome.model, output_text=outcome.text,
         citations=outcome.citations, latency_ms=outcome.latency_ms,
         details={"language": outcome.language, "sentiment": outcome.sentiment, "category": outcome.category,
-                 "redacted": outcome.redacted, "delivered": delivered, "summary": outcome.summary},
+                 "redacted": outcome.redacted, "delivered": delivered, "summary": outcome.summary,
+                 "generation_score": outcome.generation_score},
     )

@@ -26,6 +26,7 @@ class Hit:
     text: str
     score: float
     vector_similarity: float | None
+    fts_rank: float | None = None
 
 
 @cache

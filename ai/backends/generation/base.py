@@ -48,6 +48,7 @@ class Generated:
     cited: list[int] = field(default_factory=list)  # indices into request.passages
     backend: str = "extractive"
     model: str = ""
+    score: float = 0.0  # extractive: similarity of the best quoted sentence to the question
 
 
 def generate(request: GenerationRequest, *, backend: str = "extractive", model: str = "", base_url: str = "",

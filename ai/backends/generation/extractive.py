@@ -82,4 +82,5 @@ def answer(request: GenerationRequest) -> Generated:
     # A second sentence only when it is nearly as relevant as the first; otherwise it is noise.
     best = [i for i in ranked[:MAX_SENTENCES] if float(similarity[i]) >= SECOND_SENTENCE * float(similarity[ranked[0]])]
     quoted = " ".join(candidates[i][1] for i in sorted(best))
-    return Generated(text=quoted, cited=[chosen_passage], backend="extractive", model="quote")
+    return Generated(text=quoted, cited=[chosen_passage], backend="extractive", model="quote",
+                     score=round(float(similarity[ranked[0]]), 4))
