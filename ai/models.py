@@ -20,9 +20,9 @@ class AISettings(TenantOwned):
     auto_reply_chat = models.BooleanField(default=True)
     auto_reply_email = models.BooleanField(default=False)
     suggestions_enabled = models.BooleanField(default=True)
-    # Cosine similarity (0..1) of the best retrieved chunk below which the bot hands off. Calibrated on the demo
-    # evaluation set (bench/autoreply_demo.py): it separates answerable from out-of-scope questions best there.
-    confidence_floor = models.FloatField(default=0.5)
+    # Answer confidence (mean of chunk and title cosine similarity, see ai.answering) below which the bot hands
+    # off. 0.6 keeps wrong answers under 5 % on the demo evaluation set (bench/autoreply_demo.py).
+    confidence_floor = models.FloatField(default=0.6)
     backend = models.CharField(max_length=20, choices=Backend.choices, default=Backend.EXTRACTIVE)
     model = models.CharField(max_length=300, blank=True, help_text="Model directory, GGUF file or endpoint model name.")
     endpoint_url = models.URLField(blank=True, help_text="Base URL of an OpenAI-compatible API (…/v1).")

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 Action = Literal["answer", "handoff"]
+# Two different articles within this much confidence of each other: picking one is a coin toss, so ask a human.
+AMBIGUITY_MARGIN = 0.03
 
 _HUMAN = re.compile(
     r"\b(?:(?:talk|speak|chat|connect|transfer)\w*\s+(?:me\s+)?(?:to|with)\s+(?:a|an|some|the|your|real|actual|\s)*"
@@ -28,7 +30,7 @@ _HUMAN_ZH = re.compile(r"转人工|人工客服|人工服务|真人|找人工|�
 class Decision:
     action: Action
     reason: str  # "confident", "asked_for_human", "human_only_category", "negative_sentiment", "low_confidence",
-    #              "no_results", "unsupported", "repeated"
+    #              "ambiguous", "no_results", "unsupported", "repeated"
 
 
 def wants_human(text: str) -> bool:
@@ -37,7 +39,7 @@ def wants_human(text: str) -> bool:
 
 def decide(*, text: str, top_similarity: float | None, confidence_floor: float, sentiment_score: float,
            negative_threshold: float, category: str = "", human_only_categories: Collection[str] = (),
-           handoff_on_negative: bool = True) -> Decision:
+           handoff_on_negative: bool = True, runner_up: float | None = None) -> Decision:
     if wants_human(text):
         return Decision("handoff", "asked_for_human")
     if category and category in human_only_categories:
@@ -48,4 +50,6 @@ def decide(*, text: str, top_similarity: float | None, confidence_floor: float, 
         return Decision("handoff", "no_results")
     if top_similarity < confidence_floor:
         return Decision("handoff", "low_confidence")
+    if runner_up is not None and top_similarity - runner_up < AMBIGUITY_MARGIN:
+        return Decision("handoff", "ambiguous")
     return Decision("answer", "confident")

@@ -35,3 +35,8 @@ def test_it_hands_off_angry_customers_and_human_only_categories() -> None:
     assert calm_when_disabled.action == "answer"
     fraud = decide(text="x", category="security-and-fraud", human_only_categories=["security-and-fraud"], **BASE)
     assert fraud.reason == "human_only_category"
+
+
+def test_two_articles_that_fit_equally_well_hand_off_as_ambiguous() -> None:
+    assert decide(text="x", runner_up=0.79, **BASE).reason == "ambiguous"
+    assert decide(text="x", runner_up=0.7, **BASE).action == "answer"
