@@ -117,7 +117,7 @@ def _confidences(query: str, hits: Sequence[Hit]) -> list[float]:
     """
     if not hits:
         return []
-    from ai.backends.embeddings import embed
+    from ai.backends.embeddings import embed_cached as embed
 
     vectors = embed([query, *(h.article_title for h in hits)])
     titles = vectors[1:] @ vectors[0]
@@ -192,7 +192,7 @@ def answer(*, text: str, history: Sequence[Turn], search: Search, options: Optio
 
 def _generate(outcome: Outcome, hits: Sequence[Hit], history: Sequence[Turn], question: str,
               options: Options) -> None:
-    from ai.backends.embeddings import embed
+    from ai.backends.embeddings import embed_cached as embed
 
     ranked = list(hits[:PASSAGES])  # already best-first by confidence
     passages = [Passage(title=h.article_title, text=h.text, url=h.url, heading=h.heading,

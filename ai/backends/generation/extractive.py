@@ -58,7 +58,7 @@ def _normalise(text: str) -> str:
 
 
 def answer(request: GenerationRequest) -> Generated:
-    from ai.backends.embeddings import embed
+    from ai.backends.embeddings import embed_cached as embed
 
     rejected = " ".join(_normalise(text) for text in request.rejected)
     # Quote from the best-ranked passage: retrieval judged the whole chunk (and the conversation), which is a
