@@ -123,7 +123,7 @@ def main() -> None:
         print("   ", line if len(line) < 140 else line[:137] + "...")
 
     def run(label: str, fn) -> None:
-        for bench, vector, exact, words in queries[:20]:  # warm the caches
+        for bench, vector, _exact, words in queries[:20]:  # warm the caches
             with tenant_context(bench.id):
                 fn(bench, vector, words)
         latencies, recalls = [], []

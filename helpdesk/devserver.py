@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     print("==> Starting PostgreSQL + pgvector and Redis (embedded unless DATABASE_URL / REDIS_URL are set)")
     env = {**os.environ, **embedded.start(), "DJANGO_SETTINGS_MODULE": "helpdesk.settings"}
     env.setdefault("SITE_URL", f"http://{args.host}:{args.port}")
+    # Outgoing demo mail lands in files rather than flooding the console; point EMAIL_* at SMTP for real use.
+    env.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+    env.setdefault("EMAIL_FILE_PATH", str(args.data / "mail"))
     python = sys.executable
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -59,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  Help center:  {base}/h/demo/\n"
             f"  Chat page:    {base}/c/demo/\n"
             f"  API docs:     {base}/t/demo/api/docs/\n"
+            f"  Sent e-mail:  {env['EMAIL_FILE_PATH']}\n"
             f"Press Ctrl-C to stop.\n",
             flush=True,
         )
@@ -66,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         while True:
             for process in processes:
                 if process.poll() is not None:
+                    # Ctrl-C reaches the children first; only an unexpected exit is an error.
+                    if process.returncode in (0, -signal.SIGINT, -signal.SIGTERM):
+                        return 0
                     print(f"A process exited with {process.returncode}; stopping.", file=sys.stderr)
                     return 1
             time.sleep(0.5)

@@ -127,6 +127,7 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_HASHERS = env_list("PASSWORD_HASHERS", ["django.contrib.auth.hashers.PBKDF2PasswordHasher"])
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / ".var" / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -175,6 +176,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Multi-tenant AI helpdesk. Every path is scoped to a tenant: /t/{tenant_slug}/api/v1/...",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "WebhookDeliveryStatusEnum": "tickets.models.DeliveryStatus",
+    },
     "SERVE_PERMISSIONS": ["tenants.api_auth.IsTenantMember"],
     "SERVE_AUTHENTICATION": ["tenants.api_auth.ApiKeyAuthentication", "tenants.api_auth.TenantSessionAuthentication"],
     # Swagger UI's assets come from an installed package: self-hosted, nothing fetched from a CDN.

@@ -22,7 +22,10 @@ from kb.models import ArticleStatus, Chunk
 from tenants.models import Tenant
 
 MODES = ("hybrid", "vector", "fts")
-RRF_K = 60
+# Reciprocal rank fusion: score = 1 / (K + vector rank) + FTS_WEIGHT / (K + full-text rank), per article. Chosen on
+# the demo evaluation set (bench/search_quality.py); neighbouring values (K 5 to 20, weight 0.3 to 0.7) score alike.
+RRF_K = 10
+FTS_WEIGHT = 0.5
 CANDIDATES = 40
 EF_SEARCH = 100
 # Below this cosine similarity a vector neighbour is noise (MiniLM puts unrelated texts around 0 to 0.2): without a
@@ -65,7 +68,7 @@ def _published(tenant: Tenant, model: str) -> QuerySet[Chunk]:
 def vector_candidates(*, tenant: Tenant, vector: list[float], model: str, limit: int = CANDIDATES) -> QuerySet[Any]:
     return (
         _published(tenant, model).annotate(distance=CosineDistance("embedding", vector)).order_by("distance")
-        .values("id", "distance")[:limit]
+        .values("id", "distance", "article_id")[:limit]
     )
 
 
@@ -73,7 +76,8 @@ def fts_candidates(*, tenant: Tenant, terms: str, model: str, limit: int = CANDI
     query = SearchQuery(terms, search_type="raw", config=FTS_CONFIG)
     return (
         _published(tenant, model).filter(search_vector=query)
-        .annotate(fts_rank=SearchRank(F("search_vector"), query)).order_by("-fts_rank").values("id", "fts_rank")[:limit]
+        .annotate(fts_rank=SearchRank(F("search_vector"), query)).order_by("-fts_rank")
+        .values("id", "fts_rank", "article_id")[:limit]
     )
 
 
@@ -101,45 +105,50 @@ def search(
         return []
     model = model or current_model()
     terms = or_query_text(query)
-    ctes: list[str] = []
-    lists: list[str] = []
     params: list[Any] = []
     vector: list[float] | None = None
+    vec_cte = "SELECT NULL::bigint AS id, NULL::float8 AS distance, NULL::bigint AS article_id WHERE false"
+    fts_cte = "SELECT NULL::bigint AS id, NULL::float8 AS fts_rank, NULL::bigint AS article_id WHERE false"
     if mode in ("hybrid", "vector"):
         if query_vector is None:
             from ai.backends import embeddings
 
             query_vector = embeddings.embed_one(query, name=model)
         vector = query_vector
-        sql, p = _sql(vector_candidates(tenant=tenant, vector=vector, model=model, limit=candidates))
-        ctes.append(f"vec AS MATERIALIZED ({sql})")
+        vec_cte, p = _sql(vector_candidates(tenant=tenant, vector=vector, model=model, limit=candidates))
         params += p
-        lists.append("SELECT id, row_number() OVER (ORDER BY distance) AS rank, distance, NULL::float8 AS fts_rank "
-                     f"FROM vec WHERE distance <= {1 - MIN_SIMILARITY:.6f}")
     if mode in ("hybrid", "fts") and terms:
-        sql, p = _sql(fts_candidates(tenant=tenant, terms=terms, model=model, limit=candidates))
-        ctes.append(f"fts AS MATERIALIZED ({sql})")
+        fts_cte, p = _sql(fts_candidates(tenant=tenant, terms=terms, model=model, limit=candidates))
         params += p
-        lists.append("SELECT id, row_number() OVER (ORDER BY fts_rank DESC) AS rank, NULL::float8 AS distance, "
-                     "fts_rank FROM fts")
-    if not lists:
+    elif mode == "fts":
         return []
     similarity = "1 - (c.embedding <=> %s::vector)" if vector is not None else "NULL::float8"
     headline = f"ts_headline('{FTS_CONFIG}', c.text, to_tsquery('{FTS_CONFIG}', %s), %s)" if terms else "NULL"
+    # Fusion is per article: each list ranks articles by their best chunk, and a hit shows the chunk of the list
+    # that contributed more. (Fusing chunks first let an article with many weakly matching chunks crowd out the
+    # right one; see bench/search_quality.py.)
     statement = f"""
-        WITH {", ".join(ctes)},
+        WITH vec AS MATERIALIZED ({vec_cte}),
+        fts AS MATERIALIZED ({fts_cte}),
+        v AS (
+            SELECT article_id, id, distance, row_number() OVER (ORDER BY distance, id) AS rank
+            FROM (SELECT DISTINCT ON (article_id) article_id, id, distance FROM vec
+                  WHERE distance <= {1 - MIN_SIMILARITY:.6f} ORDER BY article_id, distance, id) AS best
+        ),
+        f AS (
+            SELECT article_id, id, fts_rank, row_number() OVER (ORDER BY fts_rank DESC, id) AS rank
+            FROM (SELECT DISTINCT ON (article_id) article_id, id, fts_rank FROM fts
+                  ORDER BY article_id, fts_rank DESC, id) AS best
+        ),
         fused AS (
-            SELECT id, sum(1.0 / ({RRF_K} + rank))::float8 AS score, min(distance) AS distance,
-                   max(fts_rank) AS fts_rank
-            FROM ({" UNION ALL ".join(lists)}) AS ranked GROUP BY id
+            SELECT coalesce(1.0 / ({RRF_K} + v.rank), 0) + coalesce({FTS_WEIGHT} / ({RRF_K} + f.rank), 0) AS score,
+                   CASE WHEN f.id IS NULL OR (v.id IS NOT NULL AND 1.0 / ({RRF_K} + v.rank) >= {FTS_WEIGHT}
+                        / ({RRF_K} + f.rank)) THEN v.id ELSE f.id END AS id,
+                   f.fts_rank
+            FROM v FULL OUTER JOIN f ON v.article_id = f.article_id
         ),
-        best AS (
-            SELECT DISTINCT ON (c.article_id) fused.*, c.article_id
-            FROM fused JOIN kb_chunk c ON c.id = fused.id
-            ORDER BY c.article_id, fused.score DESC, fused.id
-        ),
-        top AS (SELECT * FROM best ORDER BY score DESC, id LIMIT %s)
-        SELECT top.id, top.score, top.fts_rank, c.heading, c.text, c.revision_id, a.id, a.title, a.slug,
+        top AS (SELECT * FROM fused ORDER BY score DESC, id LIMIT %s)
+        SELECT top.id, top.score::float8, top.fts_rank, c.heading, c.text, c.revision_id, a.id, a.title, a.slug,
                coalesce(cat.slug, ''), {similarity}, {headline}
         FROM top
         JOIN kb_chunk c ON c.id = top.id

@@ -17,7 +17,9 @@ def seed(*, tenant: Tenant, stdout: IO[str] | Any) -> None:
     """Idempotent: unchanged articles are left alone, and indexing replaces chunks rather than adding them."""
     owner = Membership.objects.for_tenant(tenant).filter(role=Role.OWNER).select_related("user").first()
     files = list(importing.folder_files(DEMO_ROOT))
-    with tqdm(total=len(files), desc="Knowledge base", unit="file", file=stdout, leave=False) as bar:
+    # A management command's OutputWrapper ends every write with a newline; tqdm needs the raw stream.
+    stream = getattr(stdout, "_out", stdout)
+    with tqdm(total=len(files), desc="Knowledge base", unit="file", file=stream, leave=False) as bar:
         report = importing.import_files(
             tenant=tenant, author=owner.user if owner else None, files=files, publish=True, index="sync",
             progress=bar.update,

@@ -8,6 +8,8 @@ urlpatterns = [
     path("tickets/", views.TicketListView.as_view(), name="api_tickets"),
     path("tickets/<int:ticket_id>/", views.TicketDetailView.as_view(), name="api_ticket"),
     path("tickets/<int:ticket_id>/messages/", views.TicketMessagesView.as_view(), name="api_ticket_messages"),
+    path("tickets/<int:ticket_id>/assign-round-robin/", views.TicketRoundRobinView.as_view(),
+         name="api_ticket_round_robin"),
     path("tickets/<int:ticket_id>/merge/", views.TicketMergeView.as_view(), name="api_ticket_merge"),
     path("tickets/<int:ticket_id>/apply-macro/", views.TicketApplyMacroView.as_view(), name="api_ticket_macro"),
     path("customers/", views.CustomerListView.as_view(), name="api_customers"),

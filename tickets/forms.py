@@ -34,6 +34,7 @@ class TicketFieldsForm(forms.Form):
     assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     team = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     tags = forms.CharField(required=False, max_length=500, help_text="Comma separated")
+    round_robin = forms.BooleanField(required=False, label="Assign round-robin within the team")
 
     def __init__(self, *args: object, agents: list[tuple[int, str]], teams: list[tuple[int, str]],
                  **kwargs: object) -> None:

@@ -167,11 +167,13 @@ class Ticket(TenantOwned):
     class Meta:
         constraints: ClassVar = [models.UniqueConstraint(fields=["tenant", "number"], name="ticket_unique_number")]
         indexes: ClassVar = [
-            models.Index(fields=["tenant", "-id"], name="ticket_tenant_id"),
-            models.Index(fields=["tenant", "status", "-id"], name="ticket_tenant_status"),
-            models.Index(fields=["tenant", "assignee", "status", "-id"], name="ticket_tenant_assignee"),
-            models.Index(fields=["tenant", "team", "status", "-id"], name="ticket_tenant_team"),
-            models.Index(fields=["tenant", "requester", "-id"], name="ticket_tenant_requester"),
+            # Queues sort by the per-tenant number (newest first): unlike the global id, an index on
+            # (tenant, ..., number) gives a tenant's newest rows without walking other tenants' ones.
+            models.Index(fields=["tenant", "status", "-number"], name="ticket_tenant_status"),
+            models.Index(fields=["tenant", "assignee", "status", "-number"], name="ticket_tenant_assignee"),
+            models.Index(fields=["tenant", "team", "status", "-number"], name="ticket_tenant_team"),
+            models.Index(fields=["tenant", "requester", "-number"], name="ticket_tenant_requester"),
+            models.Index(fields=["tenant", "-updated_at"], name="ticket_tenant_updated"),
             models.Index(fields=["tenant", "resolution_due_at"], name="ticket_tenant_due"),
             GinIndex(fields=["search_vector"], name="ticket_search"),
         ]

@@ -84,7 +84,7 @@ def seed(*, tenant: Tenant, stdout: Any) -> None:
             tenant=tenant, subject=subject, body=row["text"], requester_name=name, requester_email=email,
             channel=rng.choice(["email", "email", "web", "api"]),
             priority=rng.choice(["low", "normal", "normal", "normal", "high", "urgent"]),
-            team=_team_for(row["category"], teams), tags=[row["category"].split("_")[0]],
+            team=_team_for(row["category"], teams), tags=[row["category"].replace("_", "-")],
         )
         if agents and index % 3 == 0:
             agent = agents[index % len(agents)]

@@ -37,11 +37,11 @@ QUEUE_VIEWS = {
     "breaching": "Breaching SLA",
 }
 SORTS = {
-    "newest": ("-id",),
-    "oldest": ("id",),
-    "updated": ("-updated_at", "-id"),
-    "due": ("resolution_due_at", "-id"),
-    "priority": ("-priority_rank", "-id"),
+    "newest": ("-number",),
+    "oldest": ("number",),
+    "updated": ("-updated_at", "-number"),
+    "due": ("resolution_due_at", "-number"),
+    "priority": ("-priority_rank", "-number"),
 }
 
 
@@ -160,7 +160,7 @@ def ticket_events(*, tenant: Tenant, ticket: Ticket) -> QuerySet[TicketEvent]:
 
 def customer_other_tickets(*, tenant: Tenant, ticket: Ticket, limit: int = 10) -> list[Ticket]:
     return list(Ticket.objects.for_tenant(tenant).filter(requester_id=ticket.requester_id).exclude(id=ticket.id)
-                .only("id", "number", "subject", "status", "created_at").order_by("-id")[:limit])
+                .only("id", "number", "subject", "status", "created_at").order_by("-number")[:limit])
 
 
 def customer_list(*, tenant: Tenant, q: str = "") -> QuerySet[Customer]:
@@ -178,7 +178,7 @@ def customer_get(*, tenant: Tenant, customer_id: int) -> Customer:
 
 
 def customer_tickets(*, tenant: Tenant, customer_id: int) -> QuerySet[Ticket]:
-    return Ticket.objects.for_tenant(tenant).filter(requester_id=customer_id).order_by("-id")
+    return Ticket.objects.for_tenant(tenant).filter(requester_id=customer_id).order_by("-number")
 
 
 def team_list(*, tenant: Tenant) -> QuerySet[Team]:
@@ -225,7 +225,8 @@ def webhook_deliveries(*, tenant: Tenant, webhook: Webhook) -> QuerySet[WebhookD
 
 
 def portal_tickets(*, tenant: Tenant, customer_id: int) -> QuerySet[Ticket]:
-    return Ticket.objects.for_tenant(tenant).filter(requester_id=customer_id, merged_into__isnull=True).order_by("-id")
+    return Ticket.objects.for_tenant(tenant).filter(requester_id=customer_id, merged_into__isnull=True).order_by(
+        "-number")
 
 
 def portal_ticket_get(*, tenant: Tenant, customer_id: int, ticket_id: int) -> Ticket:

@@ -19,7 +19,7 @@ from tenants.models import Tenant
 from tenants.selectors import tenant_get
 from tickets import services
 from tickets.mail import outbound
-from tickets.models import DeliveryStatus, Message, Ticket
+from tickets.models import DeliveryStatus, Message, Ticket, TicketEvent
 
 RETRYABLE_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
@@ -44,10 +44,15 @@ def csat_send_request(tenant_id: int, ticket_id: int) -> None:
     from tickets.portal import rate_url
 
     tenant = tenant_get(tenant_id=tenant_id)
-    ticket = Ticket.objects.for_tenant(tenant).select_related("requester").filter(id=ticket_id).first()
+    ticket = (Ticket.objects.for_tenant(tenant).select_for_update(of=("self",)).select_related("requester")
+              .filter(id=ticket_id).first())
     if ticket is None or ticket.csat_rating is not None or not ticket.requester.email:
         return
+    # The event row is the "already sent" marker, so a redelivered task does not email the customer twice.
+    if TicketEvent.objects.for_tenant(tenant).filter(ticket=ticket, kind="csat.sent").exists():
+        return
     outbound.csat_email(tenant=tenant, ticket=ticket, rate_url=rate_url(tenant=tenant, ticket=ticket)).send()
+    TicketEvent.objects.create(tenant=tenant, ticket=ticket, kind="csat.sent", actor_label="system")
 
 
 @shared_task(base=TenantTask, acks_late=True)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -17,6 +20,44 @@ from tickets.models import Priority, Status, Ticket
 from tickets.services import AttachmentIn
 
 PAGE_SIZE = 50
+PAGE_SIZES = ("10", "25", "50", "100", "200")
+
+
+@dataclass
+class QueuePage:
+    """A page without a total: one row more than shown says whether a next page exists.
+
+    An exact count of a 100,000-ticket queue (filtered or searched) costs more than the page itself and is
+    not what an agent works from; filters and search narrow the queue instead.
+    """
+
+    object_list: list[Ticket]
+    number: int
+    has_next: bool
+
+    @classmethod
+    def fetch(cls, queryset: QuerySet[Ticket], *, number: str | None, per_page: int) -> QueuePage:
+        page = int(number) if number and number.isdigit() and 0 < int(number) <= 10_000 else 1
+        start = (page - 1) * per_page
+        rows = list(queryset[start: start + per_page + 1])
+        return cls(object_list=rows[:per_page], number=page, has_next=len(rows) > per_page)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def __iter__(self) -> Iterator[Ticket]:
+        return iter(self.object_list)
 
 
 def _choices(request: TenantRequest) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
@@ -28,7 +69,8 @@ def _choices(request: TenantRequest) -> tuple[list[tuple[int, str]], list[tuple[
 def queue(request: TenantRequest) -> HttpResponse:
     filters = selectors.TicketFilters.from_params(request.GET)
     tickets = selectors.ticket_list(tenant=request.tenant, user=request.user, filters=filters)
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    per_page = int(request.GET["per_page"]) if request.GET.get("per_page") in PAGE_SIZES else PAGE_SIZE
+    page = QueuePage.fetch(tickets, number=request.GET.get("page"), per_page=per_page)
     agents, teams = _choices(request)
     params = request.GET.copy()
     params.pop("page", None)
@@ -143,7 +185,11 @@ def update(request: TenantRequest, ticket_id: int) -> HttpResponse:
     try:
         services.ticket_update(tenant=tenant, ticket=ticket, actor=user, priority=data["priority"],
                                team_id=data["team"], tags=[t for t in data["tags"].split(",") if t.strip()])
-        services.ticket_assign(tenant=tenant, ticket=ticket, assignee_id=data["assignee"], actor=user)
+        if data["round_robin"] and data["team"]:
+            team = selectors.team_get(tenant=tenant, team_id=data["team"])
+            services.ticket_assign_round_robin(tenant=tenant, ticket=ticket, team=team, actor=user)
+        else:
+            services.ticket_assign(tenant=tenant, ticket=ticket, assignee_id=data["assignee"], actor=user)
         services.ticket_set_status(tenant=tenant, ticket=ticket, status=data["status"], actor=user)
     except ValidationError as exc:
         from helpdesk.http import apply_validation_error

@@ -37,12 +37,16 @@ def _resolve_path(name: str) -> str:
     return str(path)
 
 
-@cache
 def load(name: str | None = None) -> Any:
-    """Load once per process (Celery worker or web process that searches)."""
+    """Load once per process (Celery worker or web process that searches), whichever way the model is named."""
+    return _load(model_id(name))
+
+
+@cache
+def _load(name: str) -> Any:
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(_resolve_path(model_id(name)), device=torch_device())
+    return SentenceTransformer(_resolve_path(name), device=torch_device())
 
 
 def embed(texts: list[str], *, name: str | None = None, batch_size: int = BATCH_SIZE) -> np.ndarray:

@@ -75,6 +75,7 @@ def test_session_auth_works_for_members(client, acme, alice):
     ("get", "/tickets/{ticket}/messages/"),
     ("post", "/tickets/{ticket}/messages/"),
     ("post", "/tickets/{ticket}/merge/"),
+    ("post", "/tickets/{ticket}/assign-round-robin/"),
     ("post", "/tickets/{ticket}/apply-macro/"),
     ("get", "/customers/{customer}/"),
     ("get", "/teams/{team}/"),
@@ -203,6 +204,19 @@ class TestMessages:
         ticket = _ticket(acme)
         response = api.post(f"{API}/tickets/{ticket.id}/messages/", payload, format="json")
         assert response.status_code == 400 and field in response.json()["errors"]
+
+
+def test_round_robin_assignment(api, acme, alice, bob, theirs):
+    team = api.post(f"{API}/teams/", {"name": "Cards", "member_ids": [alice.id, bob.id]}, format="json").json()
+    first, second = _ticket(acme), _ticket(acme)
+    a = api.post(f"{API}/tickets/{first.id}/assign-round-robin/", {"team_id": team["id"]}, format="json").json()
+    b = api.post(f"{API}/tickets/{second.id}/assign-round-robin/", {"team_id": team["id"]}, format="json").json()
+    assert {a["assignee_id"], b["assignee_id"]} == {alice.id, bob.id} and a["team_id"] == team["id"]
+    response = api.post(f"{API}/tickets/{first.id}/assign-round-robin/", {"team_id": theirs["team"].id},
+                        format="json")
+    assert response.status_code == 404
+    response = api.post(f"{API}/tickets/{first.id}/assign-round-robin/", {"team_id": "x"}, format="json")
+    assert response.status_code == 400 and "team_id" in response.json()["errors"]
 
 
 class TestMergeAndMacros:

@@ -194,3 +194,48 @@ class TestThreading:
         message = mail.outbox[-1].message()
         assert message["Auto-Submitted"] == "auto-replied"
         assert message["In-Reply-To"] == "<plain-1@mail.example.test>"
+
+
+class FakeImap:
+    """A stand-in for the mail server (an external system): two unseen messages, one unusable."""
+
+    stored: list[tuple[str, str, str]] = []
+
+    def __init__(self, host, port):
+        self.host, self.port = host, port
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def login(self, user, password):
+        assert (user, password) == ("support", "pw")
+
+    def select(self, folder):
+        assert folder == "INBOX"
+
+    def search(self, charset, criterion):
+        assert criterion == "UNSEEN"
+        return "OK", [b"1 2"]
+
+    def fetch(self, number, parts):
+        raw = mime("plain.eml") if number == "1" else mime("malformed.eml")
+        return "OK", [(b"1 (BODY[] {%d}" % len(raw), raw), b")"]
+
+    def store(self, number, command, flags):
+        FakeImap.stored.append((number, command, flags))
+
+
+def test_imap_polling_ingests_unseen_mail_and_marks_it_seen(acme, monkeypatch):
+    from tickets.mail import imap
+
+    monkeypatch.setattr(imap.imaplib, "IMAP4_SSL", FakeImap)
+    FakeImap.stored = []
+    acme.settings = {"imap_host": "imap.example.test", "imap_user": "support", "imap_password": "pw"}
+    with tenant_context(acme.id):
+        assert imap.poll_mailbox(tenant=acme) == 2
+        assert imap.poll_mailbox(tenant=acme) == 2  # re-polled before the flags stuck: still one ticket
+        assert Ticket.objects.get().subject == "My card has not arrived"
+    assert ("1", "+FLAGS", "\\Seen") in FakeImap.stored and ("2", "+FLAGS", "\\Seen") in FakeImap.stored

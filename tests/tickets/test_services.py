@@ -268,11 +268,20 @@ class TestMergeAndMacro:
 
 
 class TestCsat:
-    def test_solving_requests_a_rating_once_and_the_customer_rates(self, in_acme, alice, eager_tasks, mailoutbox):
+    def test_solving_requests_a_rating_once_and_the_customer_rates(self, in_acme, alice, eager_tasks, mailoutbox,
+                                                                   django_capture_on_commit_callbacks):
         ticket = _create(in_acme)
-        services.ticket_set_status(tenant=in_acme, ticket=ticket, status="solved", actor=alice)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.ticket_set_status(tenant=in_acme, ticket=ticket, status="solved", actor=alice)
         ticket.refresh_from_db()
         assert ticket.csat_requested_at is not None
+        [request] = [m for m in mailoutbox if m.subject.startswith("How did we do?")]
+        assert request.to == ["jane@example.test"] and request.extra_headers["Auto-Submitted"] == "auto-generated"
+        assert f"/h/acme/portal/{ticket.id}/rate/?token=" in request.body
+        from tickets.tasks import csat_send_request
+
+        csat_send_request.delay(in_acme.id, ticket.id)  # redelivered: not sent twice
+        assert len([m for m in mailoutbox if m.subject.startswith("How did we do?")]) == 1
         services.ticket_rate(tenant=in_acme, ticket=ticket, rating=5, comment="Great")
         ticket.refresh_from_db()
         assert (ticket.csat_rating, ticket.csat_comment) == (5, "Great")
@@ -299,6 +308,10 @@ class TestSelectors:
             other = _create(acme, subject="Card arrival", body="where is my card")
             ids = lambda **kw: [t.id for t in selectors.ticket_list(  # noqa: E731
                 tenant=acme, user=alice, filters=selectors.TicketFilters(**kw))]
+            team = TeamFactory(tenant=acme)
+            TeamMemberFactory(tenant=acme, team=team, user=alice)
+            services.ticket_update(tenant=acme, ticket=mine, actor=alice, team_id=team.id)
+            assert ids(view="teams") == [mine.id]
             assert ids(view="mine") == [mine.id]
             assert ids(view="unassigned") == [other.id]
             assert ids(q="refund") == [mine.id]

@@ -123,6 +123,10 @@ class MessageCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     attachments = AttachmentInSerializer(many=True, required=False, default=list)
 
 
+class RoundRobinSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    team_id = serializers.IntegerField()
+
+
 class MergeSerializer(serializers.Serializer):  # type: ignore[type-arg]
     target_id = serializers.IntegerField()
 

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.pagination import CursorPagination
 from tenants.models import ApiKey, Tenant, User
 from tickets import selectors, services
 from tickets.api import serializers as s
@@ -41,8 +42,15 @@ QUEUE_PARAMS = [
 ]
 
 
+class TicketCursorPagination(CursorPagination):
+    """Newest first by the per-tenant number, which the tenant's indexes serve (see Ticket.Meta)."""
+
+    ordering = "-number"
+
+
 class TicketListView(generics.GenericAPIView):  # type: ignore[type-arg]
     serializer_class = s.TicketSerializer
+    pagination_class = TicketCursorPagination
 
     def get_queryset(self) -> QuerySet[Ticket]:
         filters = selectors.TicketFilters.from_params(self.request.query_params)
@@ -119,6 +127,18 @@ class TicketMessagesView(APIView):
                                             attachments=attachments, status=data.get("status"), author_label=label)
         message = selectors.ticket_messages(tenant=tenant, ticket=ticket).get(id=message.id)
         return Response(s.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class TicketRoundRobinView(APIView):
+    @extend_schema(request=s.RoundRobinSerializer, responses=s.TicketSerializer)
+    def post(self, request: Request, ticket_id: int) -> Response:
+        """Assign to the team's available agent who was given a ticket longest ago."""
+        ticket = _ticket(request, ticket_id)
+        data = _valid(s.RoundRobinSerializer, request.data)
+        team = selectors.team_get(tenant=_tenant(request), team_id=data["team_id"])
+        services.ticket_assign_round_robin(tenant=_tenant(request), ticket=ticket, team=team,
+                                           actor=_actor(request)[0])
+        return Response(s.TicketSerializer(_ticket(request, ticket_id)).data)
 
 
 class TicketMergeView(APIView):
