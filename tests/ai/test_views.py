@@ -84,3 +84,17 @@ def test_suggestion_feedback_is_recorded_and_another_tenants_suggestion_is_404(c
         feedback = Feedback.objects.for_tenant(acme).get(suggestion=mine)
         assert Suggestion.objects.for_tenant(acme).get(id=mine.id).status == "edited"
     assert feedback.kind == "edited"  # inserted, then changed before sending
+
+
+def test_the_ticket_page_shows_the_suggested_reply_with_its_articles(client, alice, acme) -> None:
+    from tests.factories import TicketFactory
+
+    ticket = TicketFactory(tenant=acme)
+    SuggestionFactory(tenant=acme, ticket_id=ticket.id, text="Express delivery costs £5.",
+                      citations=[{"article_id": 1, "title": "Card delivery", "url": "/h/acme/articles/card/"}],
+                      related=[{"article_id": 2, "title": "Order a card", "url": "/h/acme/articles/order/"}])
+    client.force_login(alice)
+    body = client.get(f"/t/acme/tickets/{ticket.id}/").content.decode()
+    assert "Suggested reply" in body and "Express delivery costs £5." in body
+    assert "Card delivery" in body and "Order a card" in body
+    assert "/ai/suggestions/" in body
