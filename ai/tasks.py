@@ -24,3 +24,12 @@ def classifier_train(tenant_id: int) -> None:
     # Too few labels is the normal state of a new tenant, not an error worth retrying.
     with contextlib.suppress(learning.NotEnoughLabels):
         learning.classifier_train(tenant=Tenant.objects.get(id=tenant_id))
+
+
+@shared_task(name="ai.tasks.classifier_train_all")
+def classifier_train_all() -> None:
+    """Beat: one training task per tenant (each runs in its own tenant's context)."""
+    from tenants.models import Tenant
+
+    for tenant_id in Tenant.objects.values_list("id", flat=True):
+        classifier_train.delay(tenant_id)
