@@ -23,7 +23,7 @@ def classifier_train(tenant_id: int) -> None:
 
     # Too few labels is the normal state of a new tenant, not an error worth retrying.
     with contextlib.suppress(learning.NotEnoughLabels):
-        learning.classifier_train(tenant=Tenant.objects.get(id=tenant_id))
+        learning.classifier_train(tenant=Tenant.objects.get(id=tenant_id), only_if_new_labels=True)
 
 
 @shared_task(name="ai.tasks.classifier_train_all")

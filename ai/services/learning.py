@@ -52,7 +52,7 @@ class NotEnoughLabels(Exception):
 
 
 def classifier_train(*, tenant: Tenant, examples: training.Examples | None = None, seed: int = 0,
-                     note: str = "") -> ClassifierVersion:
+                     note: str = "", only_if_new_labels: bool = False) -> ClassifierVersion | None:
     """Fit on 80 %, evaluate on 20 %, store the version; it becomes active only if it beats the active one."""
     data = examples or labelled_examples(tenant=tenant)
     counts: dict[str, int] = {}
@@ -62,6 +62,9 @@ def classifier_train(*, tenant: Tenant, examples: training.Examples | None = Non
     kept = [(t, lab) for t, lab in zip(data.texts, data.labels, strict=True) if lab in usable]
     if len(kept) < MIN_EXAMPLES or len(usable) < 2:
         raise NotEnoughLabels(f"need {MIN_EXAMPLES} labelled tickets in at least two categories; have {len(kept)}")
+    latest = ClassifierVersion.objects.for_tenant(tenant).order_by("-version").only("train_size", "test_size").first()
+    if only_if_new_labels and latest is not None and latest.train_size + latest.test_size == len(kept):
+        return None  # nothing new to learn from: don't pile up identical versions
     train, test = training.split(training.Examples([k[0] for k in kept], [k[1] for k in kept]), seed=seed)
     embedder = training.CachingEmbedder()
     classifier = training.fit(train, embedder=embedder)

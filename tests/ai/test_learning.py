@@ -47,6 +47,8 @@ def test_agent_category_corrections_train_a_version_that_is_activated(acme, alic
         second = learning.classifier_train(tenant=acme)
         assert second.version == 2 and not second.is_active and "not better" in second.note
         assert ClassifierVersion.objects.for_tenant(acme).get(is_active=True).id == first.id
+        # The nightly run skips tenants without new labels.
+        assert learning.classifier_train(tenant=acme, only_if_new_labels=True) is None
 
 
 def test_too_few_labels_is_reported_not_crashed(acme) -> None:
