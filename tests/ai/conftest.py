@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,17 @@ def import_demo(tenant: Tenant, *folders: str) -> None:
 @pytest.fixture
 def demo_kb() -> Callable[..., None]:
     return import_demo
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Playwright's sync API runs an event loop in the test's thread while the ORM calls stay synchronous: lift
+    Django's async-safety check around browser tests only (as tests/browser does)."""
+    browser = item.get_closest_marker("browser") is not None
+    if browser:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield
+    finally:
+        if browser:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
