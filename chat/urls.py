@@ -1,5 +1,12 @@
+"""Agent pages of the chat (namespace ``chat``), under /t/<tenant_slug>/chat/."""
+
 from __future__ import annotations
 
-from typing import Any
+from django.urls import path
 
-urlpatterns: list[Any] = []
+from chat import views
+
+urlpatterns = [
+    path("", views.console, name="console"),
+    path("settings/", views.chat_settings, name="settings"),
+]

@@ -1,5 +1,13 @@
+"""Hosted chat pages (namespace ``chatpage``), under /c/<tenant_slug>/."""
+
 from __future__ import annotations
 
-from typing import Any
+from django.urls import path
 
-urlpatterns: list[Any] = []
+from chat import views_public
+
+urlpatterns = [
+    path("", views_public.chat_page, name="page"),
+    path("start/", views_public.chat_start, name="start"),
+    path("widget.js", views_public.widget_js, name="widget"),
+]

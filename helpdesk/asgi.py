@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -14,6 +15,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from helpdesk.routing import websocket_urlpatterns  # noqa: E402
 from tenants.middleware import TenantWebsocketMiddleware  # noqa: E402
+
+# Everything loaded at start-up (Django, the apps, URL conf) lives as long as the process: keep it out of the
+# garbage collector's scans, whose full passes otherwise stall every open socket of a busy process.
+gc.collect()
+gc.freeze()
 
 application = ProtocolTypeRouter(
     {

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -16,7 +19,30 @@ def group_name(tenant_id: int, *parts: str | int) -> str:
     return f"t{int(tenant_id)}.{suffix}" if suffix else f"t{int(tenant_id)}"
 
 
+# Set by ``deferred_publishes``: publishes are collected here instead of sent.
+_outbox: ContextVar[list[tuple[str, dict[str, Any]]] | None] = ContextVar("realtime_outbox", default=None)
+
+
+@contextmanager
+def deferred_publishes() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Collect the block's publishes as (group, message) instead of sending them.
+
+    For sync work called from an async consumer: the consumer sends them itself on its event loop once the call
+    has returned (and so committed), which saves a thread-to-loop round trip per message.
+    """
+    outbox: list[tuple[str, dict[str, Any]]] = []
+    token = _outbox.set(outbox)
+    try:
+        yield outbox
+    finally:
+        _outbox.reset(token)
+
+
 def publish(tenant_id: int, parts: tuple[str | int, ...], event_type: str, payload: dict[str, Any]) -> None:
+    outbox = _outbox.get()
+    if outbox is not None:
+        outbox.append((group_name(tenant_id, *parts), {"type": event_type, "payload": payload}))
+        return
     layer = get_channel_layer()
     if layer is None:
         return

@@ -93,10 +93,15 @@ CACHES = {
         "KEY_PREFIX": "helpdesk",
     }
 }
+# Redis pub/sub: one PUBLISH per group send, pushed to every subscribed process. The list-based layer
+# (channels_redis.core) pops one message per Redis round trip per process and could not carry the chat's load.
+# Pub/sub drops messages for sockets that are gone, which costs nothing here: chat messages are persisted before
+# they are sent, and a reconnecting client resumes from its last sequence number.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "capacity": env_int("CHANNEL_CAPACITY", 1000), "expiry": 30},
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        # redis-py 8 defaults to a 5 s socket timeout; keep reads on idle connections from failing.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
     }
 }
 

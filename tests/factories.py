@@ -85,6 +85,36 @@ class AuditEventFactory(TenantOwnedFactory):
     action = "test.event"
 
 
+class ChatSettingsFactory(TenantOwnedFactory):
+    class Meta:
+        model = "chat.ChatSettings"
+        django_get_or_create = ("tenant",)
+
+
+class VisitorFactory(TenantOwnedFactory):
+    class Meta:
+        model = "chat.Visitor"
+
+    key = factory.Sequence(lambda n: f"{n:032x}")
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"visitor{n}@example.test")
+
+
+class ConversationFactory(TenantOwnedFactory):
+    class Meta:
+        model = "chat.Conversation"
+
+    visitor = factory.SubFactory(VisitorFactory, tenant=factory.SelfAttribute("..tenant"))
+
+
+class ChatMessageFactory(TenantOwnedFactory):
+    class Meta:
+        model = "chat.ChatMessage"
+
+    conversation = factory.SubFactory(ConversationFactory, tenant=factory.SelfAttribute("..tenant"))
+    seq = factory.Sequence(lambda n: n + 1)
+    sender = "customer"
+    text = "Hello"
 _SAME_TENANT = factory.SelfAttribute("..tenant")
 
 
@@ -291,6 +321,10 @@ TENANT_FACTORIES: dict[str, type[TenantOwnedFactory]] = {
     "tenants.ApiKey": ApiKeyFactory,
     "tenants.Invitation": InvitationFactory,
     "tenants.AuditEvent": AuditEventFactory,
+    "chat.ChatSettings": ChatSettingsFactory,
+    "chat.Visitor": VisitorFactory,
+    "chat.Conversation": ConversationFactory,
+    "chat.ChatMessage": ChatMessageFactory,
     "tickets.Customer": CustomerFactory,
     "tickets.Team": TeamFactory,
     "tickets.TeamMember": TeamMemberFactory,

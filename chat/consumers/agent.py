@@ -1,0 +1,177 @@
+"""The agent console's socket: /ws/t/<slug>/chat/ (signed-in members only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chat import broadcast, selectors, services
+from chat.consumers.base import CLOSE_NOT_FOUND, ChatSocket, FrameError, int_field
+from chat.models import Conversation
+from chat.payloads import conversation_payload, message_payload
+from tenants import services as tenant_services
+from tenants.models import Membership, Tenant
+from tenants.selectors import member_list
+
+
+def _console_state(tenant: Tenant, membership: Membership) -> tuple[dict[str, Any], list[Conversation]]:
+    tenant_services.member_set_presence(tenant=tenant, membership=membership, presence="online")
+    user = membership.user
+    mine = list(selectors.agent_conversations(tenant=tenant, agent=user))
+    state = {
+        "type": "hello", "presence": "online", "me": user.id,
+        "counts": selectors.status_counts(tenant=tenant, agent=user),
+        "waiting": [conversation_payload(c) for c in selectors.waiting_conversations(tenant=tenant)[:100]],
+        "mine": [conversation_payload(c) for c in mine],
+    }
+    return state, mine
+
+
+def _watch(tenant: Tenant, conversation_id: int, after: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    conversation = selectors.conversation_get(tenant=tenant, conversation_id=conversation_id)
+    messages = selectors.messages_after(tenant=tenant, conversation=conversation, after=after, include_internal=True)
+    history = [dict(message_payload(m, author_name=m.author.display_name if m.author else "")) for m in messages]
+    return dict(conversation_payload(conversation)), history
+
+
+class AgentChatConsumer(ChatSocket):
+    handlers = {"watch": "watch", "unwatch": "unwatch", "take": "take", "reply": "reply", "note": "note",
+                "transfer": "transfer_chat", "close": "close_chat", "convert": "convert", "reopen": "reopen",
+                "typing": "typing", "read": "read", "presence": "presence", "ping": "ping"}
+
+    async def connect(self) -> None:
+        self.setup_delivery()
+        tenant, membership = self.scope.get("tenant"), self.scope.get("membership")
+        if tenant is None or membership is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.tenant, self.membership, self.user = tenant, membership, membership.user
+        self.conversations: dict[int, Conversation] = {}
+        await self.accept()
+        await self.join(broadcast.lobby_group(tenant.id))
+        await self.join(broadcast.agent_group(tenant.id, self.user.id))
+        state, mine = await self.db(_console_state, tenant=tenant, membership=membership)
+        for conversation in mine:
+            self.conversations[conversation.id] = conversation
+            await self.join_conversation(conversation.id)
+        await self.send_json(state)
+
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)
+        if getattr(self, "membership", None) is not None:
+            await self.db(tenant_services.member_set_presence, tenant=self.tenant, membership=self.membership,
+                          presence="offline")
+
+    async def join_conversation(self, conversation_id: int) -> None:
+        await self.join(broadcast.conversation_group(self.tenant.id, conversation_id))
+        await self.join(broadcast.conversation_group(self.tenant.id, conversation_id, staff=True))
+
+    def _conversation(self, content: dict[str, Any]) -> Conversation:
+        """Runs in the DB thread: the one accessor, so another tenant's id is the same 404 as a missing one.
+
+        Kept per socket once found: the services re-read the state they act on under the row lock anyway.
+        """
+        conversation_id = int_field(content, "conversation")
+        found = self.conversations.get(conversation_id)
+        if found is None:
+            found = selectors.conversation_get(tenant=self.tenant, conversation_id=conversation_id)
+            self.conversations[conversation_id] = found
+        return found
+
+    async def watch(self, content: dict[str, Any]) -> None:
+        conversation_id, after = int_field(content, "conversation"), int_field(content, "after", default=0)
+        # Join before reading, so nothing committed in between is missed (see ChatSocket.chat_event). Group names
+        # carry our tenant id, so joining with another tenant's id would receive nothing anyway.
+        await self.join_conversation(conversation_id)
+        try:
+            conversation, history = await self.db(_watch, tenant=self.tenant, conversation_id=conversation_id,
+                                                  after=after)
+        except Exception:
+            await self.unwatch(content)
+            raise
+        self.history_max[conversation_id] = after
+        await self.send_json(conversation)
+        await self.send_history(conversation_id, history)
+
+    async def unwatch(self, content: dict[str, Any]) -> None:
+        conversation_id = int_field(content, "conversation")
+        await self.leave(broadcast.conversation_group(self.tenant.id, conversation_id))
+        await self.leave(broadcast.conversation_group(self.tenant.id, conversation_id, staff=True))
+
+    async def take(self, content: dict[str, Any]) -> None:
+        conversation = await self.db(lambda: services.agent_take_over(
+            tenant=self.tenant, conversation=self._conversation(content), agent=self.user))
+        await self.join_conversation(conversation.id)
+
+    async def reply(self, content: dict[str, Any]) -> None:
+        await self._post(content, services.agent_reply)
+
+    async def note(self, content: dict[str, Any]) -> None:
+        await self._post(content, services.note_add)
+
+    async def _post(self, content: dict[str, Any], service: Any) -> None:
+        client_msg_id = content.get("client_msg_id", "")
+        message = await self.db(lambda: service(
+            tenant=self.tenant, conversation=self._conversation(content), agent=self.user,
+            text=content.get("text"), client_msg_id=client_msg_id))
+        await self.send_json({"type": "ack", "client_msg_id": client_msg_id, "id": message.id, "seq": message.seq,
+                              "conversation": message.conversation_id})
+
+    def _transfer(self, content: dict[str, Any]) -> Conversation:
+        to_agent = None
+        if content.get("agent") is not None:
+            user_id = int_field(content, "agent")
+            member = member_list(tenant=self.tenant).filter(user_id=user_id).first()
+            if member is None:
+                raise FrameError("invalid", "Choose an agent of this help desk.", {"agent": ["Unknown agent."]})
+            to_agent = member.user
+        team = content.get("team") or ""
+        if not isinstance(team, str):
+            raise FrameError("invalid", "'team' must be a name.", {"team": ["Give a team name."]})
+        return services.transfer(tenant=self.tenant, conversation=self._conversation(content), actor=self.user,
+                                 to_agent=to_agent, team=team)
+
+    async def transfer_chat(self, content: dict[str, Any]) -> None:
+        await self.db(self._transfer, content=content)
+
+    async def close_chat(self, content: dict[str, Any]) -> None:
+        resolved = content.get("resolved", True)
+        if not isinstance(resolved, bool):
+            raise FrameError("invalid", "'resolved' must be true or false.", {"resolved": ["true or false"]})
+        await self.db(lambda: services.close(tenant=self.tenant, conversation=self._conversation(content),
+                                             actor=self.user, resolved=resolved))
+
+    async def convert(self, content: dict[str, Any]) -> None:
+        await self.db(lambda: services.convert_to_ticket(
+            tenant=self.tenant, conversation=self._conversation(content), actor=self.user))
+
+    async def reopen(self, content: dict[str, Any]) -> None:
+        await self.db(lambda: services.reopen(
+            tenant=self.tenant, conversation=self._conversation(content), actor=self.user))
+
+    async def typing(self, content: dict[str, Any]) -> None:
+        conversation_id = int_field(content, "conversation")
+        group = broadcast.conversation_group(self.tenant.id, conversation_id)
+        if group not in self.groups_joined:
+            raise FrameError("invalid", "Watch the conversation first.")
+        await self.channel_layer.group_send(group, {"type": broadcast.EVENT, "payload": {
+            "type": "typing", "who": "agent", "conversation": conversation_id}})
+
+    async def read(self, content: dict[str, Any]) -> None:
+        seq = int_field(content, "seq")
+        await self.db(lambda: services.mark_read(
+            tenant=self.tenant, conversation=self._conversation(content), by_customer=False, seq=seq))
+
+    async def presence(self, content: dict[str, Any]) -> None:
+        presence = content.get("presence")
+        if presence not in ("online", "away"):
+            raise FrameError("invalid", "Presence is 'online' or 'away'.", {"presence": ["online or away"]})
+        await self.db(tenant_services.member_set_presence, tenant=self.tenant, membership=self.membership,
+                      presence=presence)
+        await self.send_json({"type": "presence", "presence": presence})
+
+    async def on_event(self, payload: dict[str, Any]) -> None:
+        if payload.get("type") == "typing" and payload.get("who") == "agent":
+            return
+        if payload.get("type") == "assigned" and payload.get("assigned_agent") == self.user.id:
+            await self.join_conversation(payload["id"])
+        await self.send_json(payload)

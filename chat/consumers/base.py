@@ -1,0 +1,193 @@
+"""What both chat sockets share: frame parsing, error frames, tenant-scoped DB calls, exactly-once delivery."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+from urllib.parse import parse_qs
+
+from asgiref.sync import SyncToAsync
+from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
+from django.http import Http404
+
+from helpdesk.realtime import deferred_publishes
+from tenants.models import Tenant
+from tenants.rls import tenant_context
+
+T = TypeVar("T")
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404  # no such tenant, not a member, or a token of another tenant: one answer for all
+MAX_FRAME_BYTES = 16 * 1024
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+# Chat DB calls spend most of their time waiting on PostgreSQL (a commit waits for the WAL flush), so a process can
+# run more of them at once than it has cores; each thread keeps its own persistent connection.
+_DB_THREADS = ThreadPoolExecutor(max_workers=int(os.environ.get("CHAT_DB_THREADS", "16")),
+                                 thread_name_prefix="chat-db")
+
+
+class FrameError(Exception):
+    def __init__(self, error: str, detail: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(detail)
+        self.error, self.detail, self.errors = error, detail, errors or {}
+
+
+_thread_state = threading.local()
+CONNECTION_CHECK_S = 10.0
+
+
+class _ChatDatabaseCall(SyncToAsync):
+    """Like channels' database_sync_to_async, but checks the thread's connection (age, health) at most every few
+    seconds instead of on every call: a health-check query per chat message would be a third of its round trips."""
+
+    def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
+        now = time.monotonic()
+        if now - getattr(_thread_state, "checked_at", 0.0) > CONNECTION_CHECK_S:
+            close_old_connections()
+            _thread_state.checked_at = now
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        except (InterfaceError, OperationalError):
+            connection.close()  # a dropped connection: the next call opens a new one
+            _thread_state.checked_at = 0.0
+            raise
+
+
+def _in_tenant(tenant_id: int, fn: Callable[[], T]) -> tuple[T, list[tuple[str, dict[str, Any]]]]:
+    """Run ``fn`` in the tenant's transaction; its broadcasts come back to be sent once it has committed."""
+    with deferred_publishes() as outbox, tenant_context(tenant_id):
+        result = fn()
+    return result, outbox
+
+
+def int_field(content: dict[str, Any], name: str, *, default: int | None = None) -> int:
+    value = content.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise FrameError("invalid", f"'{name}' must be a non-negative integer.", {name: ["Give a number."]})
+    return value
+
+
+def query_params(scope: dict[str, Any]) -> dict[str, str]:
+    raw = scope.get("query_string", b"").decode("latin-1")
+    return {key: values[-1] for key, values in parse_qs(raw).items()}
+
+
+class ChatSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    tenant: Tenant
+    handlers: dict[str, str] = {}
+
+    def setup_delivery(self) -> None:
+        self.groups_joined: set[str] = set()
+        # Per conversation, the highest sequence number already sent from history: a live copy of it is dropped.
+        self.history_max: dict[int, int] = {}
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """As channels' dispatch, without its close_old_connections() before every frame and group message: that
+        hop to the process's single sync thread serialized all sockets. Our DB calls run in their own threads,
+        which look after their connections (_ChatDatabaseCall)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def db(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """Run ``fn(**kwargs)`` in a worker thread, inside the tenant's RLS transaction.
+
+        Not thread-sensitive: each call may use its own pooled connection, so one socket's database time does not
+        queue behind every other socket's in the process.
+        """
+        call = partial(_in_tenant, self.tenant.id, partial(fn, **kwargs))
+        result, outbox = await _ChatDatabaseCall(call, thread_sensitive=False, executor=_DB_THREADS)()
+        for group, message in outbox:  # committed: now announce it
+            await self.channel_layer.group_send(group, message)
+        return result  # type: ignore[no-any-return]
+
+    async def join(self, group: str) -> None:
+        if group not in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.add(group)
+
+    async def leave(self, group: str) -> None:
+        if group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.groups_joined.discard(group)
+
+    async def disconnect(self, code: int) -> None:
+        for group in list(getattr(self, "groups_joined", ())):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def error(self, error: str, detail: str, errors: dict[str, list[str]] | None = None,
+                    ref: object = None) -> None:
+        frame: dict[str, Any] = {"type": "error", "error": error, "detail": detail}
+        if errors:
+            frame["errors"] = errors
+        if ref is not None:
+            frame["ref"] = ref
+        await self.send_json(frame)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        """Every bad frame gets an error frame and the socket stays open."""
+        if text_data is None:
+            await self.error("bad_frame", "Send JSON text frames.")
+            return
+        if len(text_data.encode()) > MAX_FRAME_BYTES:
+            await self.error("too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.error("bad_json", "The frame is not valid JSON.")
+            return
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.error("bad_frame", "A frame is a JSON object with a 'type'.")
+            return
+        method = self.handlers.get(content["type"])
+        if method is None:
+            await self.error("unknown_frame", f"Unknown frame type {content['type'][:40]!r}.")
+            return
+        ref = content.get("client_msg_id") if isinstance(content.get("client_msg_id"), str) else None
+        try:
+            await getattr(self, method)(content)
+        except FrameError as exc:
+            await self.error(exc.error, exc.detail, exc.errors, ref)
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            await self.error("invalid", " ".join(m for ms in errors.values() for m in ms), errors, ref)
+        except PermissionDenied as exc:
+            await self.error("forbidden", str(exc) or "Not allowed.", ref=ref)
+        except Http404:
+            await self.error("not_found", "No such conversation.", ref=ref)
+
+    async def ping(self, content: dict[str, Any]) -> None:
+        await self.send_json({"type": "pong"})
+
+    async def send_history(self, conversation_id: int, messages: list[dict[str, Any]]) -> None:
+        for payload in messages:
+            await self.send_json(payload)
+        if messages:
+            self.history_max[conversation_id] = max(self.history_max.get(conversation_id, 0), messages[-1]["seq"])
+
+    async def chat_event(self, event: dict[str, Any]) -> None:
+        """Group messages of type "chat.event". A message already sent from history is not sent twice.
+
+        Consumers handle their frames and group messages one at a time, so a history read and the live stream
+        cannot interleave: anything committed before the read is in it, anything after arrives live.
+        """
+        payload = event["payload"]
+        if payload.get("type") == "message" and payload["seq"] <= self.history_max.get(payload["conversation"], 0):
+            return
+        await self.on_event(payload)
+
+    async def on_event(self, payload: dict[str, Any]) -> None:
+        await self.send_json(payload)

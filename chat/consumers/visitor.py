@@ -1,0 +1,148 @@
+"""The customer's socket: /ws/c/<slug>/visitor/?token=...&after=<seq>."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chat import broadcast, ratelimit, selectors, services
+from chat.consumers.base import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, ChatSocket, FrameError, int_field, query_params
+from chat.models import Conversation, Status, Visitor
+from chat.payloads import message_payload
+from tenants.models import Tenant
+
+
+def origin_allowed(scope: dict[str, Any], allowed: list[str]) -> bool:
+    """Browsers always send Origin: the tenant's own hosted page (same host) or one of its allowed origins."""
+    headers = dict(scope.get("headers") or [])
+    origin = headers.get(b"origin", b"").decode("latin-1").rstrip("/").lower()
+    if not origin:
+        return True  # not a browser (an app or a test client); the signed token is what authenticates
+    host = headers.get(b"host", b"").decode("latin-1").lower()
+    return origin.split("://", 1)[-1] == host or origin in allowed
+
+
+def _open(tenant: Tenant, token: str) -> tuple[Visitor, Conversation, dict[str, Any]] | None:
+    visitor = services.visitor_from_token(tenant=tenant, token=token)
+    if visitor is None:
+        return None
+    conversation = selectors.conversation_of_visitor(tenant=tenant, visitor=visitor)
+    if conversation is None:
+        conversation = services.chat_start(tenant=tenant, visitor=visitor).conversation
+    settings = selectors.chat_settings_get(tenant=tenant)
+    limits = {"origins": settings.origins, "visitor": settings.visitor_messages_per_minute,
+              "tenant": settings.tenant_messages_per_minute, "welcome": settings.welcome}
+    return visitor, conversation, limits
+
+
+def _history(tenant: Tenant, conversation: Conversation, after: int) -> list[dict[str, Any]]:
+    messages = selectors.messages_after(tenant=tenant, conversation=conversation, after=after, include_internal=False)
+    return [dict(message_payload(m, author_name=m.author.display_name if m.author else "")) for m in messages]
+
+
+class VisitorConsumer(ChatSocket):
+    handlers = {"message": "message", "resume": "resume", "typing": "typing", "read": "read",
+                "handoff": "talk_to_human", "rate": "rate_chat", "new": "new_conversation", "ping": "ping"}
+
+    async def connect(self) -> None:
+        self.setup_delivery()
+        tenant = self.scope.get("tenant")
+        token = query_params(self.scope).get("token", "")
+        opened = await self.db_for(tenant, token) if tenant is not None and token else None
+        if opened is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.visitor, self.conversation, self.limits = opened
+        if not origin_allowed(self.scope, self.limits["origins"]):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.accept()
+        try:
+            after = int(query_params(self.scope).get("after", "0"))
+        except ValueError:
+            after = 0
+        await self.attach(max(after, 0))
+
+    async def db_for(self, tenant: Tenant, token: str) -> tuple[Visitor, Conversation, dict[str, Any]] | None:
+        self.tenant = tenant
+        return await self.db(_open, tenant=tenant, token=token)
+
+    async def attach(self, after: int) -> None:
+        """Join the conversation's group first, then read what was missed (see ChatSocket.chat_event)."""
+        conversation = self.conversation
+        await self.join(broadcast.conversation_group(self.tenant.id, conversation.id))
+        await self.send_json({
+            "type": "hello", "conversation": conversation.id, "status": conversation.status,
+            "visitor": self.visitor.name, "welcome": self.limits["welcome"],
+            "rated": conversation.csat_score is not None,
+        })
+        self.history_max[conversation.id] = after
+        await self.send_history(conversation.id, await self.db(
+            _history, tenant=self.tenant, conversation=conversation, after=after))
+
+    async def resume(self, content: dict[str, Any]) -> None:
+        await self.attach(int_field(content, "after", default=0))
+
+    def _post(self, text: Any, client_msg_id: Any) -> Any:
+        over = ratelimit.hits(scopes=[
+            (f"chat:v:{self.tenant.id}:{self.visitor.id}", self.limits["visitor"]),
+            (f"chat:t:{self.tenant.id}", self.limits["tenant"]),
+        ])
+        if over is not None:
+            who = "you" if ":v:" in over else "this help desk"
+            raise FrameError("rate_limited", f"Too many messages from {who}; wait a moment and try again.")
+        return services.post_customer_message(
+            tenant=self.tenant, conversation=self.conversation, text=text, client_msg_id=client_msg_id)
+
+    async def message(self, content: dict[str, Any]) -> None:
+        client_msg_id = content.get("client_msg_id")
+        if not isinstance(client_msg_id, str) or not client_msg_id:
+            raise FrameError("invalid", "Give each message a 'client_msg_id'.", {"client_msg_id": ["Required."]})
+        message = await self.db(self._post, text=content.get("text"), client_msg_id=client_msg_id)
+        await self.send_json({"type": "ack", "client_msg_id": client_msg_id, "id": message.id, "seq": message.seq})
+
+    async def typing(self, content: dict[str, Any]) -> None:
+        await self.channel_layer.group_send(
+            broadcast.conversation_group(self.tenant.id, self.conversation.id),
+            {"type": broadcast.EVENT, "payload": {"type": "typing", "who": "customer",
+                                                   "conversation": self.conversation.id}},
+        )
+
+    async def read(self, content: dict[str, Any]) -> None:
+        await self.db(services.mark_read, tenant=self.tenant, conversation=self.conversation, by_customer=True,
+                      seq=int_field(content, "seq"))
+
+    def _handoff(self) -> Conversation:
+        conversation = selectors.conversation_get(tenant=self.tenant, conversation_id=self.conversation.id)
+        summary = services.customer_handoff_summary(tenant=self.tenant, conversation=conversation)
+        return services.handoff(tenant=self.tenant, conversation=conversation, summary=summary, sources=[],
+                                reason="customer_request")
+
+    async def talk_to_human(self, content: dict[str, Any]) -> None:
+        self.conversation = await self.db(self._handoff)
+
+    def _rate(self, score: Any, comment: Any) -> Conversation:
+        conversation = selectors.conversation_get(tenant=self.tenant, conversation_id=self.conversation.id)
+        return services.rate(tenant=self.tenant, conversation=conversation, score=score, comment=comment)
+
+    async def rate_chat(self, content: dict[str, Any]) -> None:
+        self.conversation = await self.db(self._rate, score=content.get("score"), comment=content.get("comment", ""))
+        await self.send_json({"type": "rated", "score": self.conversation.csat_score})
+
+    def _new(self) -> Conversation:
+        current = selectors.conversation_get(tenant=self.tenant, conversation_id=self.conversation.id)
+        if current.status != Status.CLOSED:
+            raise FrameError("invalid", "Your current conversation is still open.")
+        return services.chat_start(tenant=self.tenant, visitor=self.visitor).conversation
+
+    async def new_conversation(self, content: dict[str, Any]) -> None:
+        conversation = await self.db(self._new)
+        await self.leave(broadcast.conversation_group(self.tenant.id, self.conversation.id))
+        self.conversation = conversation
+        await self.attach(0)
+
+    async def on_event(self, payload: dict[str, Any]) -> None:
+        if payload.get("type") == "typing" and payload.get("who") == "customer":
+            return  # one's own typing
+        if payload.get("type") == "status":
+            self.conversation.status = payload["status"]
+        await self.send_json(payload)

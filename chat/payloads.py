@@ -1,0 +1,78 @@
+"""The JSON shapes sent to browsers over the chat sockets."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from chat.models import ChatMessage, Conversation
+
+
+class MessagePayload(TypedDict):
+    type: str
+    id: int
+    conversation: int
+    seq: int
+    sender: str
+    author: str
+    internal: bool
+    text: str
+    attachments: list[dict[str, str]]
+    citations: list[dict[str, str]]
+    client_msg_id: str
+    created_at: str
+
+
+class ConversationPayload(TypedDict):
+    type: str
+    id: int
+    status: str
+    visitor: str
+    email: str
+    assigned_agent: int | None
+    assigned_agent_name: str
+    team: str
+    handoff_reason: str
+    handoff_summary: str
+    handoff_sources: list[dict[str, str]]
+    last_seq: int
+    ticket_id: int | None
+    csat_score: int | None
+    updated_at: str
+
+
+def message_payload(message: ChatMessage, *, author_name: str = "") -> MessagePayload:
+    return {
+        "type": "message",
+        "id": message.id,
+        "conversation": message.conversation_id,
+        "seq": message.seq,
+        "sender": message.sender,
+        "author": author_name,
+        "internal": message.internal,
+        "text": message.text,
+        "attachments": list(message.attachments or []),
+        "citations": message.citations,
+        "client_msg_id": message.client_msg_id,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def conversation_payload(conversation: Conversation) -> ConversationPayload:
+    agent = conversation.assigned_agent if conversation.assigned_agent_id else None
+    return {
+        "type": "conversation",
+        "id": conversation.id,
+        "status": conversation.status,
+        "visitor": str(conversation.visitor),
+        "email": conversation.visitor.email,
+        "assigned_agent": conversation.assigned_agent_id,
+        "assigned_agent_name": agent.display_name if agent is not None else "",
+        "team": conversation.team,
+        "handoff_reason": conversation.handoff_reason,
+        "handoff_summary": conversation.handoff_summary,
+        "handoff_sources": list(conversation.handoff_sources or []),
+        "last_seq": conversation.last_seq,
+        "ticket_id": conversation.ticket_id,
+        "csat_score": conversation.csat_score,
+        "updated_at": conversation.updated_at.isoformat(),
+    }

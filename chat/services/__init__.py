@@ -1,0 +1,41 @@
+"""Writes of the chat app. Other apps (the AI) call these names; the modules behind them may move."""
+
+from __future__ import annotations
+
+from chat.selectors import conversation_get, recent_messages
+from chat.services.lifecycle import (
+    agent_take_over,
+    close,
+    conversation_transcript,
+    convert_to_ticket,
+    customer_handoff_summary,
+    handoff,
+    rate,
+    reopen,
+    transfer,
+)
+from chat.services.messages import agent_reply, mark_read, note_add, post_bot_reply, post_customer_message
+from chat.services.visitors import ChatSession, chat_settings_update, chat_start, visitor_from_token
+
+__all__ = [
+    "ChatSession",
+    "agent_reply",
+    "agent_take_over",
+    "chat_settings_update",
+    "chat_start",
+    "close",
+    "conversation_get",
+    "conversation_transcript",
+    "convert_to_ticket",
+    "customer_handoff_summary",
+    "handoff",
+    "mark_read",
+    "note_add",
+    "post_bot_reply",
+    "post_customer_message",
+    "rate",
+    "recent_messages",
+    "reopen",
+    "transfer",
+    "visitor_from_token",
+]

@@ -1,0 +1,48 @@
+"""The agent console and the chat settings page (under /t/<tenant_slug>/chat/)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+
+from chat import selectors, services
+from chat.forms import ChatSettingsForm
+from helpdesk.http import TenantRequest, apply_validation_error
+from tenants.models import Role
+from tenants.selectors import member_list
+from tenants.services import require_role
+from tenants.urls_helpers import tenant_reverse
+from tickets.selectors import team_list
+
+
+def console(request: TenantRequest) -> HttpResponse:
+    tenant = request.tenant
+    context = {
+        "counts": selectors.status_counts(tenant=tenant, agent=request.user),
+        "waiting": selectors.waiting_conversations(tenant=tenant)[:100],
+        "mine": selectors.agent_conversations(tenant=tenant, agent=request.user),
+        "agents": [m.user for m in member_list(tenant=tenant) if m.user_id != request.user.id],
+        "teams": team_list(tenant=tenant),
+        "is_admin": request.membership.has_role(Role.ADMIN),
+    }
+    return render(request, "chat/console.html", context)
+
+
+def chat_settings(request: TenantRequest) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    current = selectors.chat_settings_get(tenant=request.tenant)
+    initial = {field: getattr(current, field) for field in ChatSettingsForm.base_fields}
+    form = ChatSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.chat_settings_update(tenant=request.tenant, actor=request.membership, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Chat settings saved.")
+            return redirect(tenant_reverse(request.tenant, "chat:settings"))
+    widget_url = request.build_absolute_uri(f"/c/{request.tenant.slug}/widget.js")
+    return render(request, "chat/settings.html", {"form": form, "widget_url": widget_url},
+                  status=400 if form.errors else 200)

@@ -1,0 +1,212 @@
+/* The customer's chat: hosted page and widget iframe. One socket; every message carries a client id, so a resend
+   after a reconnect is idempotent; the socket resumes from the last sequence number seen. */
+(function () {
+  "use strict";
+  var cfg = window.CHAT_CONFIG, slug = cfg.slug;
+  var storeKey = "helpdesk-chat:" + slug;
+  var $ = function (id) { return document.getElementById(id); };
+  var token = localStorage.getItem(storeKey);
+  var socket = null, lastSeq = 0, seen = {}, pending = {}, status = "bot", backoff = 500, agentRead = 0;
+  var rating = 0, conversationId = null;
+
+  function uid() { return "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10); }
+  function setState(text) { $("chat-state").textContent = text; }
+
+  function showChat() { $("prechat").hidden = true; $("chat").hidden = false; }
+  function showPrechat() { $("prechat").hidden = false; $("chat").hidden = true; }
+
+  function bubble(m) {
+    var li = document.createElement("li");
+    li.className = m.sender + (m.pending ? " pending" : "");
+    li.dataset.seq = m.seq || "";
+    if (m.sender === "agent" || m.sender === "bot") {
+      var who = document.createElement("span");
+      who.className = "who";
+      who.textContent = m.sender === "bot" ? "Assistant" : (m.author || "Agent");
+      li.appendChild(who);
+    }
+    li.appendChild(document.createTextNode(m.text));
+    if (m.citations && m.citations.length) {
+      var sources = document.createElement("span");
+      sources.className = "sources";
+      sources.appendChild(document.createTextNode("Sources: "));
+      m.citations.forEach(function (c, i) {
+        var a = document.createElement("a");
+        a.href = c.url; a.textContent = c.title || c.url; a.target = "_blank"; a.rel = "noopener";
+        if (i) sources.appendChild(document.createTextNode(", "));
+        sources.appendChild(a);
+      });
+      li.appendChild(sources);
+    }
+    return li;
+  }
+
+  function render(m) {
+    var log = $("messages");
+    if (m.client_msg_id && pending[m.client_msg_id] && pending[m.client_msg_id].li) {
+      var old = pending[m.client_msg_id].li;
+      delete pending[m.client_msg_id];
+      log.replaceChild(bubble(m), old);
+    } else {
+      log.appendChild(bubble(m));
+    }
+    log.scrollTop = log.scrollHeight;
+    markSeen();
+  }
+
+  function markSeen() {
+    var items = document.querySelectorAll("#messages li.customer");
+    items.forEach(function (li) {
+      var s = li.querySelector(".seen");
+      var read = li.dataset.seq && Number(li.dataset.seq) <= agentRead;
+      if (read && !s) { s = document.createElement("span"); s.className = "seen"; s.textContent = "Seen"; li.appendChild(s); }
+    });
+  }
+
+  function applyStatus(s) {
+    status = s;
+    var closed = s === "closed";
+    $("composer").hidden = closed;
+    $("human").hidden = closed || s !== "bot";
+    $("restart").hidden = !closed;
+    if (!closed) { $("csat").hidden = true; }
+    setState({bot: "Assistant", waiting: "Waiting for an agent…", agent: "Chatting with an agent", closed: "Chat ended"}[s] || "");
+  }
+
+  function send(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(frame)); return true; }
+    return false;
+  }
+
+  function onFrame(f) {
+    switch (f.type) {
+      case "hello":
+        conversationId = f.conversation;
+        applyStatus(f.status);
+        if (f.rated) { $("csat").hidden = true; $("csat-thanks").hidden = false; }
+        else if (f.status === "closed") { $("csat").hidden = false; }
+        // Resend what never got an ack: the client id makes it idempotent.
+        Object.keys(pending).forEach(function (id) { send({type: "message", text: pending[id].text, client_msg_id: id}); });
+        break;
+      case "message":
+        if (f.conversation !== conversationId || seen[f.seq]) return;
+        seen[f.seq] = true;
+        lastSeq = Math.max(lastSeq, f.seq);
+        render(f);
+        if (f.sender !== "customer" && document.visibilityState !== "hidden") send({type: "read", seq: f.seq});
+        if (f.sender === "agent") $("typing").hidden = true;
+        break;
+      case "ack":
+        break;
+      case "status":
+        applyStatus(f.status);
+        if (f.status === "closed") $("csat").hidden = false;
+        break;
+      case "typing":
+        $("typing").hidden = false;
+        clearTimeout(onFrame.typingTimer);
+        onFrame.typingTimer = setTimeout(function () { $("typing").hidden = true; }, 3000);
+        break;
+      case "read":
+        if (f.by === "agent") { agentRead = Math.max(agentRead, f.seq); markSeen(); }
+        break;
+      case "rated":
+        $("csat").hidden = true; $("csat-thanks").hidden = false;
+        break;
+      case "error":
+        if (f.ref && pending[f.ref]) {
+          var p = pending[f.ref];
+          delete pending[f.ref];
+          if (p.li) p.li.remove();
+        }
+        setState(f.detail);
+        break;
+    }
+  }
+
+  function connect() {
+    var proto = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(proto + location.host + "/ws/c/" + slug + "/visitor/?token=" + encodeURIComponent(token) + "&after=" + lastSeq);
+    socket.onopen = function () { backoff = 500; };
+    socket.onmessage = function (e) { onFrame(JSON.parse(e.data)); };
+    socket.onclose = function (e) {
+      if (e.code === 4404 || e.code === 4403) {  // token of no use here: start over
+        localStorage.removeItem(storeKey); token = null; start(); return;
+      }
+      setState("Reconnecting…");
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 10000);
+    };
+  }
+
+  function startChat(data) {
+    return fetch("/c/" + slug + "/start/", {method: "POST", body: data}).then(function (r) {
+      return r.json().then(function (body) { return {ok: r.ok, body: body}; });
+    });
+  }
+
+  function showErrors(errors) {
+    document.querySelectorAll("#prechat-form .error").forEach(function (e) { e.remove(); });
+    Object.keys(errors || {}).forEach(function (name) {
+      var input = document.querySelector("#prechat-form [name=" + name + "]");
+      var list = errors[name];
+      var p = document.createElement("p");
+      p.className = "error"; p.setAttribute("role", "alert");
+      p.textContent = list.map(function (e) { return e.message || e; }).join(" ");
+      (input ? input.parentNode : $("prechat-form")).appendChild(p);
+    });
+  }
+
+  function begin(body) {
+    token = body.token;
+    localStorage.setItem(storeKey, token);
+    showChat();
+    connect();
+  }
+
+  function start() {
+    if (token) { showChat(); connect(); return; }
+    if (cfg.prechat) { showPrechat(); return; }
+    startChat(new FormData()).then(function (res) { if (res.ok) begin(res.body); });
+  }
+
+  $("prechat-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    startChat(new FormData(e.target)).then(function (res) {
+      if (res.ok) begin(res.body); else showErrors(res.body.errors);
+    });
+  });
+
+  $("composer").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = $("text").value.trim();
+    if (!text) return;
+    var id = uid();
+    var li = bubble({sender: "customer", text: text, pending: true});
+    pending[id] = {text: text, li: li};
+    $("messages").appendChild(li);
+    $("text").value = "";
+    send({type: "message", text: text, client_msg_id: id});
+  });
+  $("text").addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("composer").requestSubmit(); return; }
+    var now = Date.now();
+    if (!this.lastTyping || now - this.lastTyping > 2000) { this.lastTyping = now; send({type: "typing"}); }
+  });
+  $("human").addEventListener("click", function () { send({type: "handoff"}); });
+  document.querySelectorAll(".star").forEach(function (b) {
+    b.addEventListener("click", function () {
+      rating = Number(b.dataset.score);
+      document.querySelectorAll(".star").forEach(function (o) { o.setAttribute("aria-pressed", String(o === b)); });
+      $("csat-send").disabled = false;
+    });
+  });
+  $("csat-send").addEventListener("click", function () {
+    send({type: "rate", score: rating, comment: $("csat-comment").value});
+  });
+  $("restart").addEventListener("click", function () {
+    $("messages").innerHTML = ""; seen = {}; lastSeq = 0; $("csat-thanks").hidden = true;
+    send({type: "new"});
+  });
+  start();
+})();
