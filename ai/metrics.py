@@ -56,15 +56,23 @@ def _ticket_resolved(tenant: Tenant, trace: Trace) -> bool:
 
 
 def _chat_resolved(tenant: Tenant, trace: Trace) -> bool:
-    """Later traces of the same conversation show the customer's next messages and whether they wanted a human."""
+    """Later traces of the same conversation show the customer's next messages and whether they wanted a human;
+    the conversation itself knows whether it was ever handed off and how the customer rated it."""
     later = Trace.objects.for_tenant(tenant).filter(
         kind=Trace.Kind.CHAT_ANSWER, conversation_id=trace.conversation_id, id__gt=trace.id,
         created_at__lte=trace.created_at + REOPEN_WINDOW,
     ).only("input_text", "reason")
     if any(t.reason == "asked_for_human" or wants_human(t.input_text) for t in later):
         return False
-    rating = trace.details.get("rating")
-    return not (isinstance(rating, int) and rating <= BAD_RATING)
+    from chat.models import Conversation
+
+    if trace.conversation_id is None:
+        return False
+    conversation = Conversation.objects.for_tenant(tenant).filter(id=trace.conversation_id).only(
+        "csat_score", "handoff_reason").first()
+    if conversation is None or conversation.handoff_reason:
+        return False  # handed to a person at some point (button, request or the bot's own decision)
+    return not (conversation.csat_score is not None and conversation.csat_score <= BAD_RATING)
 
 
 def answer_metrics(*, tenant: Tenant, days: int = WINDOW_DAYS) -> Metrics:

@@ -16,6 +16,14 @@ def ticket_message(tenant_id: int, message_id: int) -> None:
     tickets.ticket_message_process(tenant_id=tenant_id, message_id=message_id)
 
 
+@shared_task(base=TenantTask, name="ai.tasks.chat_answer")
+def chat_answer(tenant_id: int, message_id: int) -> None:
+    from ai.services import chat
+    from tenants.models import Tenant
+
+    chat.chat_answer(tenant=Tenant.objects.get(id=tenant_id), message_id=message_id)
+
+
 @shared_task(base=TenantTask, name="ai.tasks.classifier_train")
 def classifier_train(tenant_id: int) -> None:
     from ai.services import learning
