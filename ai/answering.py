@@ -70,7 +70,7 @@ Search = Callable[[str], Sequence[Hit]]
 
 @dataclass(frozen=True)
 class Options:
-    confidence_floor: float = 0.6
+    confidence_floor: float = 0.62
     negative_threshold: float = sentiment.NEGATIVE_THRESHOLD
     handoff_on_negative: bool = True
     human_only_categories: Sequence[str] = ()

@@ -20,7 +20,7 @@ from _django import percentile, setup, tenant
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--floors", default="0.5,0.55,0.6,0.65")
+    parser.add_argument("--floors", default="0.5,0.55,0.6,0.62,0.65")
     parser.add_argument("--dump", default="", help="write every question's outcome to this JSON file")
     args = parser.parse_args()
     setup()

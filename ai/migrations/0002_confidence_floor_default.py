@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='aisettings',
             name='confidence_floor',
-            field=models.FloatField(default=0.6),
+            field=models.FloatField(default=0.62),
         ),
     ]
