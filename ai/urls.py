@@ -1,5 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from django.urls import path
 
-urlpatterns: list[Any] = []
+from ai import views
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("settings/", views.settings_page, name="settings"),
+    path("train/", views.train, name="train"),
+    path("suggestions/<int:suggestion_id>/feedback/", views.suggestion_feedback, name="suggestion_feedback"),
+]

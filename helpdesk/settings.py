@@ -118,6 +118,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "tickets-sla-breaches": {"task": "tickets.tasks.sla_check_all", "schedule": env_float("SLA_CHECK_SECONDS", 60.0)},
     # Optional IMAP polling for tenants that configured a mailbox.
     "tickets-imap-poll": {"task": "tickets.tasks.imap_poll_all", "schedule": env_float("IMAP_POLL_SECONDS", 120.0)},
+    # Retrain each tenant's triage classifier on new labels; a version is activated only if it is better.
+    "ai-classifier-retrain": {"task": "ai.tasks.classifier_train_all",
+                              "schedule": env_float("AI_RETRAIN_SECONDS", 24 * 3600.0)},
 }
 
 AUTH_USER_MODEL = "tenants.User"

@@ -269,6 +269,51 @@ class ChunkFactory(TenantOwnedFactory):
     embedding_model = "test-model"
 
 
+class AISettingsFactory(TenantOwnedFactory):
+    class Meta:
+        model = "ai.AISettings"
+
+
+class TraceFactory(TenantOwnedFactory):
+    class Meta:
+        model = "ai.Trace"
+
+    kind = "chat_answer"
+    source_id = factory.Sequence(lambda n: n + 1)
+    input_text = "where is my card"
+    decision = "handoff"
+    reason = "low_confidence"
+
+
+class ClassifierVersionFactory(TenantOwnedFactory):
+    class Meta:
+        model = "ai.ClassifierVersion"
+
+    version = factory.Sequence(lambda n: n + 1)
+    features = "embedding+tfidf"
+    blob = b""
+
+
+class SuggestionFactory(TenantOwnedFactory):
+    class Meta:
+        model = "ai.Suggestion"
+
+    source = "ticket"
+    message_id = factory.Sequence(lambda n: n + 1)
+    ticket_id = factory.Sequence(lambda n: n + 1)
+    text = "Express delivery costs £5."
+
+
+class FeedbackFactory(TenantOwnedFactory):
+    class Meta:
+        model = "ai.Feedback"
+
+    kind = "category"
+    ticket_id = factory.Sequence(lambda n: n + 1)
+    text = "my card has not arrived"
+    label = "cards"
+
+
 # One factory per tenant-owned model: tests/tenants/test_isolation.py creates a row of each for two tenants
 # and proves neither sees the other's. A new tenant-owned model without an entry here fails that test.
 TENANT_FACTORIES: dict[str, type[TenantOwnedFactory]] = {
@@ -297,4 +342,9 @@ TENANT_FACTORIES: dict[str, type[TenantOwnedFactory]] = {
     "kb.ArticleRevision": ArticleRevisionFactory,
     "kb.ArticleFeedback": ArticleFeedbackFactory,
     "kb.Chunk": ChunkFactory,
+    "ai.AISettings": AISettingsFactory,
+    "ai.Trace": TraceFactory,
+    "ai.ClassifierVersion": ClassifierVersionFactory,
+    "ai.Suggestion": SuggestionFactory,
+    "ai.Feedback": FeedbackFactory,
 }

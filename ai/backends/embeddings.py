@@ -63,3 +63,24 @@ def embed(texts: list[str], *, name: str | None = None, batch_size: int = BATCH_
 
 def embed_one(text: str, *, name: str | None = None) -> list[float]:
     return [float(x) for x in embed([text], name=name)[0]]
+
+
+_CACHE: dict[tuple[str, str], np.ndarray] = {}
+CACHE_SIZE = 20_000
+
+
+def embed_cached(texts: list[str], *, name: str | None = None) -> np.ndarray:
+    """``embed`` with a per-process cache: article titles and passage sentences recur across questions, so the
+    answering path embeds only what it has not seen (usually just the customer's message)."""
+    import numpy as np
+
+    key = model_id(name)
+    missing = list(dict.fromkeys(t for t in texts if (key, t) not in _CACHE))
+    if missing:
+        if len(_CACHE) + len(missing) > CACHE_SIZE:
+            _CACHE.clear()  # crude but bounded; a full cache refills from the next few questions
+        for text, vector in zip(missing, embed(missing, name=name), strict=True):
+            _CACHE[(key, text)] = vector
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    return np.stack([_CACHE[(key, t)] for t in texts])

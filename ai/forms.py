@@ -1,0 +1,63 @@
+"""The AI settings form: fixed fields plus one routing choice per knowledge-base category."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from ai.models import AISettings
+
+ROUTE_PREFIX = "route_"
+
+
+class AISettingsForm(forms.ModelForm[AISettings]):
+    human_only_categories = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Topics only agents answer",
+        help_text="The bot hands these categories to an agent even when the knowledge base has an answer.",
+    )
+
+    class Meta:
+        model = AISettings
+        fields = ["auto_reply_chat", "auto_reply_email", "suggestions_enabled", "confidence_floor", "backend",
+                  "model", "endpoint_url", "handoff_on_negative", "negative_threshold", "urgent_when_angry"]
+        labels = {
+            "auto_reply_chat": "Bot answers in chat",
+            "auto_reply_email": "Auto-reply to new email tickets",
+            "suggestions_enabled": "Suggest replies to agents",
+            "confidence_floor": "Confidence floor (0-1)",
+            "handoff_on_negative": "Hand angry customers to an agent",
+            "negative_threshold": "Anger threshold (sentiment, -1..0)",
+            "urgent_when_angry": "Mark tickets from angry customers urgent",
+        }
+        help_texts = {
+            "confidence_floor": "The bot answers only when the best article passage is at least this similar to "
+                                "the question. Higher means fewer, safer answers.",
+        }
+
+    def __init__(self, *args: Any, categories: list[tuple[str, str]], teams: list[tuple[int, str]],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field = self.fields["human_only_categories"]
+        assert isinstance(choice_field, forms.MultipleChoiceField)
+        choice_field.choices = categories
+        self.fields["human_only_categories"].initial = list(self.instance.human_only_categories)
+        team_choices = [("", "No routing"), *[(str(i), name) for i, name in teams]]
+        for slug, title in categories:
+            self.fields[ROUTE_PREFIX + slug] = forms.TypedChoiceField(
+                choices=team_choices, required=False, coerce=int, empty_value=None, label=f"Route “{title}” to",
+                initial=self.instance.routing_rules.get(slug),
+            )
+
+    def changes(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["human_only_categories"] = list(self.cleaned_data["human_only_categories"])
+        data["routing_rules"] = {
+            name.removeprefix(ROUTE_PREFIX): value for name, value in self.cleaned_data.items()
+            if name.startswith(ROUTE_PREFIX) and value
+        }
+        return data
+
+
+class TrainForm(forms.Form):
+    """No fields: a POST starts a training run."""

@@ -1,0 +1,149 @@
+"""AI settings, run traces, classifier versions, suggestions and the feedback that trains the classifier."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from tenants.models import TenantOwned
+
+
+class Backend(models.TextChoices):
+    EXTRACTIVE = "extractive", "Extractive (quotes the knowledge base, never invents)"
+    TRANSFORMERS = "transformers", "Local model (transformers: a model directory or GGUF file)"
+    OPENAI = "openai", "OpenAI-compatible endpoint (vLLM, Ollama, ...)"
+
+
+class AISettings(TenantOwned):
+    """One row per tenant, created with defaults on first read (``selectors.settings_for``)."""
+
+    auto_reply_chat = models.BooleanField(default=True)
+    auto_reply_email = models.BooleanField(default=False)
+    suggestions_enabled = models.BooleanField(default=True)
+    # Answer confidence (mean of chunk and title cosine similarity, see ai.answering) below which the bot hands
+    # off. 0.62 keeps wrong answers under 5 % on the demo evaluation set (bench/autoreply_demo.py; chosen on that
+    # same set, so an optimistic figure).
+    confidence_floor = models.FloatField(default=0.62)
+    backend = models.CharField(max_length=20, choices=Backend.choices, default=Backend.EXTRACTIVE)
+    model = models.CharField(max_length=300, blank=True, help_text="Model directory, GGUF file or endpoint model name.")
+    endpoint_url = models.URLField(blank=True, help_text="Base URL of an OpenAI-compatible API (…/v1).")
+    handoff_on_negative = models.BooleanField(default=True)
+    negative_threshold = models.FloatField(default=-0.4)
+    urgent_when_angry = models.BooleanField(default=True)
+    human_only_categories = models.JSONField(default=list, blank=True)
+    routing_rules = models.JSONField(default=dict, blank=True)  # category slug -> team id
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="ai_settings_one_per_tenant")]
+
+
+class Trace(TenantOwned):
+    """One run of answering, suggesting or triage: what went in, what was found, what was decided and how fast."""
+
+    class Kind(models.TextChoices):
+        CHAT_ANSWER = "chat_answer"
+        TICKET_ANSWER = "ticket_answer"
+        SUGGESTION = "suggestion"
+        TRIAGE = "triage"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source_id = models.BigIntegerField(help_text="The chat or ticket message the run reacted to.")
+    conversation_id = models.BigIntegerField(null=True, blank=True)
+    ticket_id = models.BigIntegerField(null=True, blank=True)
+    input_text = models.TextField(blank=True)  # redacted
+    query = models.TextField(blank=True)
+    hits = models.JSONField(default=list, blank=True)
+    decision = models.CharField(max_length=20, blank=True)
+    reason = models.CharField(max_length=40, blank=True)
+    backend = models.CharField(max_length=20, blank=True)
+    model = models.CharField(max_length=300, blank=True)
+    output_text = models.TextField(blank=True)
+    citations = models.JSONField(default=list, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "kind", "-created_at"]),
+            models.Index(fields=["tenant", "source_id"]),
+        ]
+
+
+class ClassifierVersion(TenantOwned):
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    features = models.CharField(max_length=40)
+    blob = models.BinaryField()
+    labels = models.JSONField(default=list)
+    train_size = models.PositiveIntegerField(default=0)
+    test_size = models.PositiveIntegerField(default=0)
+    accuracy = models.FloatField(default=0.0)
+    macro_f1 = models.FloatField(default=0.0)
+    per_class = models.JSONField(default=list)  # [{"label", "precision", "recall", "f1", "support"}]
+    confusion = models.JSONField(default=list)  # rows = true label, columns = predicted, in ``labels`` order
+    is_active = models.BooleanField(default=False)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "version"], name="ai_classifier_version_unique"),
+            models.UniqueConstraint(fields=["tenant"], condition=models.Q(is_active=True),
+                                    name="ai_classifier_one_active"),
+        ]
+
+
+class Suggestion(TenantOwned):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        INSERTED = "inserted"
+        EDITED = "edited"
+        DISMISSED = "dismissed"
+
+    source = models.CharField(max_length=10)  # "ticket" or "chat"
+    ticket_id = models.BigIntegerField(null=True, blank=True)
+    conversation_id = models.BigIntegerField(null=True, blank=True)
+    message_id = models.BigIntegerField()
+    text = models.TextField(blank=True)
+    citations = models.JSONField(default=list, blank=True)
+    related = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "source", "message_id"], name="ai_suggestion_per_message"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "ticket_id", "-created_at"]),
+            models.Index(fields=["tenant", "conversation_id", "-created_at"]),
+        ]
+
+
+class Feedback(TenantOwned):
+    """An agent's verdict: on a suggestion (inserted, edited, dismissed) or a category correction (a label)."""
+
+    class Kind(models.TextChoices):
+        INSERTED = "inserted"
+        EDITED = "edited"
+        DISMISSED = "dismissed"
+        CATEGORY = "category"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    suggestion = models.ForeignKey(Suggestion, null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="feedback")
+    ticket_id = models.BigIntegerField(null=True, blank=True)
+    text = models.TextField(blank=True)  # the final reply, or the ticket text for a label
+    label = models.CharField(max_length=100, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "kind", "-created_at"])]
+        constraints = [
+            # A relabel replaces the earlier label of the same ticket: one training example per ticket.
+            models.UniqueConstraint(fields=["tenant", "ticket_id"], condition=models.Q(kind="category"),
+                                    name="ai_feedback_one_label_per_ticket"),
+        ]

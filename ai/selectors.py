@@ -1,0 +1,78 @@
+"""Reads of the ai app: the active classifier, traces, versions, metrics and knowledge gaps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from django.db.models import QuerySet
+
+from ai.backends.classifier import TextClassifier
+from ai.models import ClassifierVersion, Suggestion, Trace
+from tenants.models import Tenant
+
+
+@lru_cache(maxsize=64)
+def _load(version_id: int, blob: bytes) -> TextClassifier:
+    return TextClassifier.loads(blob)
+
+
+def active_classifier(*, tenant: Tenant) -> tuple[ClassifierVersion, TextClassifier] | None:
+    """The tenant's active model, deserialised once per worker process per version."""
+    version = ClassifierVersion.objects.for_tenant(tenant).filter(is_active=True).first()
+    if version is None:
+        return None
+    return version, _load(version.id, bytes(version.blob))
+
+
+def classifier_versions(*, tenant: Tenant) -> QuerySet[ClassifierVersion]:
+    return ClassifierVersion.objects.for_tenant(tenant).defer("blob").order_by("-version")
+
+
+def trace_list(*, tenant: Tenant, kind: str = "") -> QuerySet[Trace]:
+    traces = Trace.objects.for_tenant(tenant).order_by("-created_at", "-id")
+    return traces.filter(kind=kind) if kind else traces
+
+
+def suggestion_for_message(*, tenant: Tenant, source: str, message_id: int) -> Suggestion | None:
+    return Suggestion.objects.for_tenant(tenant).filter(source=source, message_id=message_id).first()
+
+
+def suggestion_latest(*, tenant: Tenant, ticket_id: int | None = None,
+                      conversation_id: int | None = None) -> Suggestion | None:
+    rows = Suggestion.objects.for_tenant(tenant)
+    if ticket_id is not None:
+        rows = rows.filter(ticket_id=ticket_id)
+    elif conversation_id is not None:
+        rows = rows.filter(conversation_id=conversation_id)
+    else:
+        return None
+    return rows.order_by("-created_at", "-id").first()
+
+
+@dataclass(frozen=True)
+class KnowledgeGap:
+    question: str
+    reason: str
+    best_title: str
+    best_similarity: float
+    count: int
+
+
+def knowledge_gaps(*, tenant: Tenant, limit: int = 20) -> list[KnowledgeGap]:
+    """Recent customer questions the knowledge base could not answer (low confidence or no results)."""
+    rows = (trace_list(tenant=tenant).filter(kind__in=[Trace.Kind.CHAT_ANSWER, Trace.Kind.TICKET_ANSWER],
+                                             reason__in=["low_confidence", "no_results", "unsupported"])
+            .only("input_text", "reason", "hits")[:500])
+    grouped: dict[str, KnowledgeGap] = {}
+    for row in rows:
+        key = " ".join(row.input_text.lower().split())[:200]
+        best: dict[str, Any] = max(row.hits, key=lambda h: h.get("similarity", 0.0), default={})
+        if key in grouped:
+            gap = grouped[key]
+            grouped[key] = KnowledgeGap(gap.question, gap.reason, gap.best_title, gap.best_similarity, gap.count + 1)
+        else:
+            grouped[key] = KnowledgeGap(row.input_text[:300], row.reason, str(best.get("title", "")),
+                                        float(best.get("similarity", 0.0)), 1)
+    return sorted(grouped.values(), key=lambda g: -g.count)[:limit]

@@ -1,0 +1,49 @@
+"""Answering a customer's chat message: the bot replies with citations, or hands off with a summary."""
+
+from __future__ import annotations
+
+from ai import answering
+from ai.backends.generation import Turn
+from ai.models import Trace
+from ai.retrieval import kb_search
+from ai.services.replies import suggestion_save
+from ai.services.settings import answer_options, settings_get
+from ai.services.traces import trace_record
+from chat import selectors as chat_selectors
+from chat import services as chat_services
+from chat.models import ChatMessage, Conversation, Sender, Status
+from tenants.models import Tenant
+
+HISTORY = 10
+
+
+def _turns(messages: list[ChatMessage], current: ChatMessage) -> list[Turn]:
+    return [Turn("customer" if m.sender == Sender.CUSTOMER else "assistant", m.text) for m in messages
+            if m.id != current.id and m.seq < current.seq and m.sender in (Sender.CUSTOMER, Sender.BOT, Sender.AGENT)]
+
+
+def chat_answer(*, tenant: Tenant, message_id: int) -> Trace | None:
+    """Runs once per customer message. Silent unless the conversation is with the bot and auto-reply is on."""
+    message = ChatMessage.objects.for_tenant(tenant).select_related("conversation").filter(id=message_id).first()
+    if message is None or message.sender != Sender.CUSTOMER:
+        return None
+    conversation: Conversation = message.conversation
+    settings = settings_get(tenant=tenant)
+    history = _turns(chat_selectors.recent_messages(tenant=tenant, conversation=conversation, limit=HISTORY),
+                     message)
+    outcome = answering.answer(text=message.text, history=history, search=kb_search(tenant=tenant),
+                               options=answer_options(settings))
+    bot_on_duty = conversation.status == Status.BOT and not conversation.bot_silenced and settings.auto_reply_chat
+    delivered = False
+    if bot_on_duty and outcome.action == "answer":
+        delivered = chat_services.post_bot_reply(tenant=tenant, conversation=conversation, text=outcome.text,
+                                                 citations=outcome.citations) is not None
+    elif bot_on_duty:
+        chat_services.handoff(tenant=tenant, conversation=conversation, summary=outcome.summary,
+                              sources=outcome.sources, reason=outcome.reason)
+    if not bot_on_duty and settings.suggestions_enabled and conversation.status != Status.CLOSED:
+        # An agent holds the conversation (or auto-reply is off): the answer becomes a suggestion in the console.
+        suggestion_save(tenant=tenant, source="chat", message_id=message.id, outcome=outcome,
+                        conversation_id=conversation.id)
+    return trace_record(tenant=tenant, kind=Trace.Kind.CHAT_ANSWER, source_id=message.id, outcome=outcome,
+                        conversation_id=conversation.id, delivered=delivered)

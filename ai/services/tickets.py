@@ -1,0 +1,24 @@
+"""What happens when a customer writes on a ticket: triage, then an auto-reply or a suggestion."""
+
+from __future__ import annotations
+
+from ai.services.replies import ticket_message_answer
+from ai.services.settings import settings_get
+from ai.services.triage import ticket_triage
+from tenants.models import Tenant
+from tickets import selectors as ticket_selectors
+from tickets.models import AuthorType, Channel, MessageKind
+
+
+def ticket_message_process(*, tenant_id: int, message_id: int) -> None:
+    tenant = Tenant.objects.get(id=tenant_id)
+    message = ticket_selectors.message_get(tenant=tenant, message_id=message_id)
+    if message.author_type != AuthorType.CUSTOMER or message.kind != MessageKind.REPLY:
+        return
+    ticket = message.ticket
+    settings = settings_get(tenant=tenant)
+    ticket_triage(tenant=tenant, settings=settings, ticket=ticket, message=message)
+    first = not ticket_selectors.ticket_messages(tenant=tenant, ticket=ticket).filter(id__lt=message.id).exists()
+    # Auto-replies go out only on new email tickets; follow-ups and other channels get a suggestion.
+    auto_reply = first and settings.auto_reply_email and ticket.channel == Channel.EMAIL
+    ticket_message_answer(tenant=tenant, settings=settings, ticket=ticket, message=message, auto_reply=auto_reply)

@@ -1,0 +1,75 @@
+"""AI pages for admins: settings, and the overview (metrics, knowledge gaps, classifier versions, traces)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from ai import charts, metrics, selectors, tasks
+from ai.forms import AISettingsForm
+from ai.models import Feedback, Suggestion
+from ai.services import feedback as feedback_services
+from ai.services import settings as settings_services
+from helpdesk.http import TenantRequest, apply_validation_error
+from kb import selectors as kb_selectors
+from tenants.models import Role
+from tenants.services import require_role
+from tenants.urls_helpers import tenant_reverse
+from tickets import selectors as ticket_selectors
+
+
+def settings_page(request: TenantRequest) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    row = settings_services.settings_get(tenant=request.tenant)
+    categories = [(c.slug, c.title) for c in kb_selectors.category_list(tenant=request.tenant)]
+    teams = [(t.id, t.name) for t in ticket_selectors.team_list(tenant=request.tenant)]
+    form = AISettingsForm(request.POST or None, instance=row, categories=categories, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        try:
+            settings_services.settings_update(tenant=request.tenant, actor=request.user, **form.changes())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)  # type: ignore[arg-type]
+        else:
+            messages.success(request, "AI settings saved.")
+            return redirect(tenant_reverse(request.tenant, "ai:settings"))
+    return render(request, "ai/settings.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def overview(request: TenantRequest) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    versions = list(selectors.classifier_versions(tenant=request.tenant)[:20])
+    shown = next((v for v in versions if v.is_active), versions[0] if versions else None)
+    context = {
+        "metrics": metrics.answer_metrics(tenant=request.tenant),
+        "gaps": selectors.knowledge_gaps(tenant=request.tenant),
+        "versions": versions, "shown": shown,
+        "confusion": charts.confusion_svg(shown.labels, shown.confusion) if shown else "",
+        "traces": Paginator(selectors.trace_list(tenant=request.tenant), 25).get_page(request.GET.get("page")),
+    }
+    return render(request, "ai/overview.html", context)
+
+
+@require_POST
+def train(request: TenantRequest) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    tasks.classifier_train.delay(request.tenant.id)
+    messages.success(request, "Training started: the new version appears below when it is done.")
+    return redirect(tenant_reverse(request.tenant, "ai:overview"))
+
+
+@require_POST
+def suggestion_feedback(request: TenantRequest, suggestion_id: int) -> HttpResponse:
+    suggestion = get_object_or_404(Suggestion.objects.for_tenant(request.tenant), id=suggestion_id)
+    verdict = request.POST.get("verdict", "")
+    if verdict not in (Feedback.Kind.INSERTED, Feedback.Kind.EDITED, Feedback.Kind.DISMISSED):
+        return HttpResponse("verdict: choose inserted, edited or dismissed", status=400)
+    feedback_services.suggestion_feedback(tenant=request.tenant, suggestion=suggestion, user=request.user,
+                                          verdict=verdict, final_text=request.POST.get("text", ""))
+    if request.headers.get("x-requested-with") == "fetch":
+        return HttpResponse(status=204)
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/t/") else tenant_reverse(request.tenant, "tenant_home"))

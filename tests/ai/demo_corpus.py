@@ -1,0 +1,69 @@
+"""The demo knowledge base (kb/demo) as an in-memory vector search over real MiniLM embeddings.
+
+Used by answering tests that need no database; the end-to-end tests search through ``kb.selectors``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2] / "kb" / "demo" / "articles"
+
+
+@dataclass(frozen=True)
+class Hit:
+    article_id: int
+    article_title: str
+    article_slug: str
+    category_slug: str
+    url: str
+    chunk_id: int
+    heading: str
+    text: str
+    score: float
+    vector_similarity: float | None
+    fts_rank: float | None = None
+
+
+@cache
+def _chunks() -> tuple[list[dict[str, Any]], Any]:
+    from ai.backends.embeddings import embed
+
+    chunks: list[dict[str, Any]] = []
+    for article_id, path in enumerate(sorted(ROOT.glob("*/*.md")), start=1):
+        if path.name.startswith("_"):
+            continue
+        _, front, body = path.read_text(encoding="utf-8").split("---", 2)
+        title = re.search(r"^title:\s*(.+)$", front, re.M).group(1).strip()  # type: ignore[union-attr]
+        for section in re.split(r"^## ", body, flags=re.M):
+            heading, _, text = section.partition("\n") if section.startswith(("\n",)) is False else ("", "", section)
+            text = text if heading and text else section
+            chunks.append({"article_id": article_id, "title": title, "slug": f"{path.parent.name}/{path.stem}",
+                           "category": path.parent.name, "heading": heading.strip(), "text": text.strip()})
+    vectors = embed([f"{title}\n{c['heading']}\n{c['text']}" for c in chunks for title in [c["title"]]])
+    return chunks, vectors
+
+
+def search(query: str, limit: int = 5) -> list[Hit]:
+    from ai.backends.embeddings import embed
+
+    chunks, vectors = _chunks()
+    similarity = vectors @ embed([query])[0]
+    hits: dict[int, Hit] = {}
+    for index in similarity.argsort()[::-1]:
+        chunk = chunks[int(index)]
+        if chunk["article_id"] in hits:
+            continue
+        hits[chunk["article_id"]] = Hit(
+            article_id=chunk["article_id"], article_title=chunk["title"], article_slug=chunk["slug"],
+            category_slug=chunk["category"], url=f"/h/demo/{chunk['slug']}/", chunk_id=int(index),
+            heading=chunk["heading"], text=chunk["text"], score=float(similarity[index]),
+            vector_similarity=float(similarity[index]),
+        )
+        if len(hits) == limit:
+            break
+    return list(hits.values())

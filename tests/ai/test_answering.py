@@ -1,0 +1,131 @@
+"""The answering pipeline on the real packaged models (CPU) over the demo knowledge base."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+
+from ai.answering import Options, answer
+from ai.backends.generation import Turn
+from tests.ai import demo_corpus
+
+EXTRACTIVE = Options()
+
+
+def test_an_answerable_question_gets_a_cited_answer() -> None:
+    outcome = answer(text="how much does express card delivery cost?", history=[], search=demo_corpus.search,
+                     options=EXTRACTIVE)
+    assert outcome.action == "answer", outcome.reason
+    assert "£5" in outcome.text
+    assert outcome.citations[0]["url"] == "/h/demo/cards/card-delivery-time/"
+    assert outcome.hits and outcome.latency_ms >= 0
+
+
+def test_an_unanswerable_question_hands_off_with_the_sources_tried() -> None:
+    outcome = answer(text="what are your current mortgage rates for a 5 year fix", history=[],
+                     search=demo_corpus.search, options=EXTRACTIVE)
+    assert (outcome.action, outcome.reason) == ("handoff", "low_confidence")
+    assert outcome.text == ""
+    assert "mortgage" in outcome.summary and "Articles tried:" in outcome.summary
+    assert outcome.sources
+
+
+@pytest.mark.parametrize("text", [
+    "I want to talk to a person", "how much is express delivery? let me speak to a human",
+])
+def test_asking_for_a_person_always_hands_off(text: str) -> None:
+    outcome = answer(text=text, history=[], search=demo_corpus.search, options=EXTRACTIVE)
+    assert (outcome.action, outcome.reason) == ("handoff", "asked_for_human")
+
+
+def test_an_angry_customer_is_handed_off() -> None:
+    outcome = answer(text="This is a disgrace, my card STILL hasn't come, worst bank ever, I am furious!!",
+                     history=[], search=demo_corpus.search, options=EXTRACTIVE)
+    assert (outcome.action, outcome.reason) == ("handoff", "negative_sentiment")
+
+
+def test_a_follow_up_is_understood_from_the_earlier_turns() -> None:
+    alone = answer(text="and how long does that take?", history=[], search=demo_corpus.search, options=EXTRACTIVE)
+    assert (alone.action, alone.reason) == ("handoff", "low_confidence")
+    history = [Turn("customer", "How do I order a replacement card?"), Turn("assistant", "Go to Cards.")]
+    outcome = answer(text="and how long does that take?", history=history, search=demo_corpus.search,
+                     options=EXTRACTIVE)
+    assert outcome.query == "How do I order a replacement card? and how long does that take?"
+    assert outcome.action == "answer", outcome.reason
+    assert outcome.citations[0]["url"].startswith("/h/demo/cards/")
+
+
+def test_the_bot_does_not_repeat_a_rejected_answer() -> None:
+    first = answer(text="how much does express card delivery cost?", history=[], search=demo_corpus.search,
+                   options=EXTRACTIVE)
+    history = [Turn("customer", "how much does express card delivery cost?"), Turn("assistant", first.text)]
+    second = answer(text="no, that's not what I asked. how much is express delivery?", history=history,
+                    search=demo_corpus.search, options=EXTRACTIVE)
+    assert second.text != first.text
+    if second.action == "answer":
+        assert not set(second.text.split(". ")) & set(first.text.split(". "))
+
+
+def test_human_only_categories_hand_off() -> None:
+    options = Options(human_only_categories=("security-and-fraud",))
+    outcome = answer(text="someone made payments on my card that I don't recognise", history=[],
+                     search=demo_corpus.search, options=options)
+    assert (outcome.action, outcome.reason) == ("handoff", "human_only_category")
+
+
+class _Endpoint(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+    reply = "Express delivery costs £5 [1]."
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).received.append(body)
+        payload = json.dumps({"choices": [{"message": {"content": type(self).reply}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def endpoint() -> Iterator[str]:
+    """A real OpenAI-compatible HTTP endpoint on loopback that records what it receives."""
+    _Endpoint.received = []
+    server = HTTPServer(("127.0.0.1", 0), _Endpoint)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/v1"
+    server.shutdown()
+
+
+def test_pii_never_reaches_the_generation_backend(endpoint: str) -> None:
+    history = [Turn("customer", "my email is jane.doe@example.com and my phone is +44 20 7946 0000")]
+    text = "my card 4111 1111 1111 1111 - how much does express card delivery cost?"
+    outcome = answer(text=text, history=history, search=demo_corpus.search,
+                     options=Options(backend="openai", endpoint_url=endpoint, model="stub"))
+    sent = json.dumps(_Endpoint.received)
+    assert _Endpoint.received, "the backend was not called"
+    for secret in ("4111", "jane.doe", "7946"):
+        assert secret not in sent
+    assert "[card number]" in sent
+    assert (outcome.action, outcome.text) == ("answer", "Express delivery costs £5."), outcome.reason
+    assert outcome.redacted == ["card"]
+
+
+def test_a_generated_answer_the_sources_do_not_support_is_withheld(endpoint: str) -> None:
+    _Endpoint.reply = "Express delivery is free and takes 30 minutes by drone [1]."
+    try:
+        outcome = answer(text="how much does express card delivery cost?", history=[], search=demo_corpus.search,
+                         options=Options(backend="openai", endpoint_url=endpoint, model="stub"))
+    finally:
+        _Endpoint.reply = "Express delivery costs £5 [1]."
+    assert (outcome.action, outcome.reason) == ("handoff", "unsupported")

@@ -1,0 +1,66 @@
+"""The bot on the hosted chat page, in a real browser, with a real Celery worker answering from the indexed KB."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.conftest import ROOT, _process_env
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+SLOW = 90_000  # ms: the worker loads MiniLM once, and this machine's two cores are shared
+
+
+@pytest.fixture
+def ai_worker(django_db_setup: None) -> Iterator[subprocess.Popen[bytes]]:
+    """A Celery worker for this test only, so that no bot keeps answering in later tests' chats."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "-Q", "default,ai", "-c", "1", "--pool", "solo",
+         "--loglevel", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=_process_env(),
+    )
+    time.sleep(1)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_the_bot_answers_with_a_citation_then_hands_an_uncovered_question_to_an_agent(
+        browser: Browser, asgi_server: str, ai_worker, acme, bob, demo_kb) -> None:
+    demo_kb(acme, "cards")
+    customer = browser.new_context().new_page()
+    customer.goto(f"{asgi_server}/c/acme/")
+    customer.fill("#id_name", "Dana Customer")
+    customer.fill("#id_email", "dana@example.test")
+    customer.click("#prechat-form button[type=submit]")
+    customer.fill("#text", "How much does express card delivery cost?")
+    customer.press("#text", "Enter")
+    answer = customer.locator("#messages li.bot").first
+    expect(answer).to_contain_text("£5", timeout=SLOW)
+    expect(answer.locator(".sources")).to_contain_text("How long does card delivery take?")
+
+    customer.fill("#text", "What are your mortgage rates for a 5 year fix?")
+    customer.press("#text", "Enter")
+    expect(customer.locator("#chat-state")).to_have_text("Waiting for an agent…", timeout=SLOW)
+    expect(customer.locator("#messages li.bot")).to_have_count(1)  # no second, invented answer
+
+    agent = browser.new_context().new_page()
+    agent.goto(f"{asgi_server}/accounts/login/?next=/t/acme/chat/")
+    agent.fill("#id_username", "bob@acme.test")
+    agent.fill("#id_password", PASSWORD)
+    agent.click("button[type=submit]")
+    waiting = agent.locator("#list-waiting li[data-id]")
+    expect(waiting).to_have_count(1)
+    waiting.locator("a").click()
+    summary = agent.locator("#pane-summary")
+    expect(summary).to_contain_text("mortgage rates")
+    expect(summary).to_contain_text("no confident answer")
