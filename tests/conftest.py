@@ -160,9 +160,10 @@ def asgi_server(django_db_setup: None) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def celery_worker_process(django_db_setup: None) -> Iterator[subprocess.Popen[bytes]]:
-    """A real Celery worker consuming both queues, over the test database and Redis."""
+    """A real Celery worker consuming both queues, over the test database and Redis. One per test: a worker left
+    running would let the AI answer in later tests' chats."""
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "-Q", "default,ai", "-c", "1",
          "--pool", "solo", "--loglevel", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
@@ -173,7 +174,7 @@ def celery_worker_process(django_db_setup: None) -> Iterator[subprocess.Popen[by
         yield process
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")
@@ -193,3 +194,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     item.get_closest_marker("browser")]
     others = [item for item in items if item not in uses_browser]
     items[:] = others + uses_browser
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Playwright's sync API runs an event loop in the test's thread, while the test's own ORM calls (and the
+    database flush after it) stay synchronous: lift Django's async-safety check around browser tests only."""
+    browser = item.get_closest_marker("browser") is not None or "page" in getattr(item, "fixturenames", ())
+    if browser:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield
+    finally:
+        if browser:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

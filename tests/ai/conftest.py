@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,15 +27,3 @@ def demo_kb() -> Callable[..., None]:
     return import_demo
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """Playwright's sync API runs an event loop in the test's thread while the ORM calls stay synchronous: lift
-    Django's async-safety check around browser tests only (as tests/browser does)."""
-    browser = item.get_closest_marker("browser") is not None
-    if browser:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        yield
-    finally:
-        if browser:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

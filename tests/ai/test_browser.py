@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.conftest import ROOT, _process_env
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -18,24 +12,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 SLOW = 90_000  # ms: the worker loads MiniLM once, and this machine's two cores are shared
 
 
-@pytest.fixture
-def ai_worker(django_db_setup: None) -> Iterator[subprocess.Popen[bytes]]:
-    """A Celery worker for this test only, so that no bot keeps answering in later tests' chats."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "-Q", "default,ai", "-c", "1", "--pool", "solo",
-         "--loglevel", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=_process_env(),
-    )
-    time.sleep(1)
-    try:
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 def test_the_bot_answers_with_a_citation_then_hands_an_uncovered_question_to_an_agent(
-        browser: Browser, asgi_server: str, ai_worker, acme, bob, demo_kb) -> None:
+        browser: Browser, asgi_server: str, celery_worker_process, acme, bob, demo_kb) -> None:
     demo_kb(acme, "cards")
     customer = browser.new_context().new_page()
     customer.goto(f"{asgi_server}/c/acme/")

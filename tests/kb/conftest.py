@@ -23,17 +23,3 @@ def publish():
     return publish_indexed
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
-    """As in tests/browser: Playwright's sync API runs an event loop in the test's thread, so lift Django's
-    async-safety check around the browser tests (only)."""
-    import os
-
-    browser = item.get_closest_marker("browser") is not None
-    if browser:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        yield
-    finally:
-        if browser:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
