@@ -1,4 +1,4 @@
-"""AI pages for admins: settings, and the overview (metrics, knowledge gaps, classifier versions, traces)."""
+"""AI pages: settings and the overview (admins), and the suggestion endpoints agents use (ticket page, console)."""
 
 from __future__ import annotations
 
