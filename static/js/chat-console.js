@@ -98,6 +98,7 @@
   function open(id) {
     if (current === id) return;
     current = id;
+    document.dispatchEvent(new CustomEvent("console:open", {detail: {conversation: id}}));  // chat-suggestions.js
     $("pane-messages").innerHTML = "";
     seen[id] = {};
     lastSeq[id] = 0;
@@ -108,6 +109,7 @@
   }
 
   function onFrame(f) {
+    document.dispatchEvent(new CustomEvent("console:frame", {detail: f}));
     switch (f.type) {
       case "hello":
         $("conn").textContent = "Connected";
@@ -206,6 +208,7 @@
     e.preventDefault();
     var text = $("reply-text").value.trim();
     if (!text) return;
+    document.dispatchEvent(new CustomEvent("console:send", {detail: {conversation: current, text: text, note: $("as-note").checked}}));
     act($("as-note").checked ? "note" : "reply", {text: text, client_msg_id: uid()});
     $("reply-text").value = "";
   });
