@@ -163,7 +163,7 @@ async def run_rate(pairs: list[Pair], rate: float, seconds: float, tag: str) -> 
             cid = f"{side}{tag}-{n}"
             _STATS.sent[cid] = time.monotonic()
             if side == "c":
-                frame = {"type": "message", "text": f"hello {n}", "client_msg_id": cid}
+                frame: dict[str, object] = {"type": "message", "text": f"hello {n}", "client_msg_id": cid}
                 await pair.customer.send(json.dumps(frame))  # type: ignore[attr-defined]
             else:
                 frame = {"type": "reply", "conversation": pair.conversation, "text": f"hi {n}", "client_msg_id": cid}
@@ -189,19 +189,19 @@ async def run_rate(pairs: list[Pair], rate: float, seconds: float, tag: str) -> 
     }
 
 
-def cpu_seconds(server_pid: int) -> dict[str, float]:
-    """CPU time used so far by each part of the system (Linux /proc), to show where a message's cost goes."""
+def cpu_seconds(server_pid: int) -> dict[str, dict[int, float]]:
+    """CPU time used so far by each process of each part of the system (Linux /proc): where a message's cost goes."""
     tick = os.sysconf("SC_CLK_TCK")
     procs: dict[int, tuple[int, str, float]] = {}  # pid -> (parent, command line, CPU seconds)
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+    for entry in filter(str.isdigit, os.listdir("/proc")):
         try:
-            with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                command = handle.read().replace(b"\0", b" ").decode(errors="replace")
-            with open(f"/proc/{pid}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as raw:
+                command = raw.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{entry}/stat") as text:
+                fields = text.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        procs[int(pid)] = (int(fields[1]), command, (int(fields[11]) + int(fields[12])) / tick)  # utime + stime
+        procs[int(entry)] = (int(fields[1]), command, (int(fields[11]) + int(fields[12])) / tick)  # utime + stime
 
     def under(pid: int, root: int) -> bool:  # uvicorn's workers and PostgreSQL's backends are children
         while pid > 1:
@@ -216,18 +216,19 @@ def cpu_seconds(server_pid: int) -> dict[str, float]:
     roots = {"ASGI server": [server_pid], "load generator": [os.getpid()],
              "PostgreSQL": [pid for pid, (_, cmd, _) in procs.items() if "postgres -D" in cmd and socket_dir in cmd],
              "Redis": [pid for pid, (_, cmd, _) in procs.items() if "redis-server" in cmd and redis_port in cmd]}
-    totals = dict.fromkeys(roots, 0.0)
+    totals: dict[str, dict[int, float]] = {name: {} for name in roots}
     for pid, (_, _, seconds) in procs.items():
         for name, pids in roots.items():
             if any(under(pid, root) for root in pids):
-                totals[name] += seconds
+                totals[name][pid] = seconds
                 break
     return totals
 
 
-def show_cpu(before: dict[str, float], after: dict[str, float], messages: int, seconds: float) -> None:
-    # max(0, ...): a PostgreSQL backend that exits during the run takes its CPU time with it.
-    used = {name: max(0.0, after[name] - before[name]) for name in before}
+def show_cpu(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], messages: int,
+             seconds: float) -> None:
+    # Per process: one that exits during the run (an autovacuum worker) must not subtract its earlier CPU time.
+    used = {name: sum(cpu - before[name].get(pid, 0.0) for pid, cpu in after[name].items()) for name in before}
     per_message = {name: seconds_used * 1000 / max(1, messages) for name, seconds_used in used.items()}
     busy = sum(used.values()) / seconds
     print("  CPU per message: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in per_message.items())
