@@ -29,7 +29,8 @@ def _console_state(tenant: Tenant, membership: Membership) -> tuple[dict[str, An
 def _watch(tenant: Tenant, conversation_id: int, after: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     conversation = selectors.conversation_get(tenant=tenant, conversation_id=conversation_id)
     messages = selectors.messages_after(tenant=tenant, conversation=conversation, after=after, include_internal=True)
-    history = [dict(message_payload(m, author_name=m.author.display_name if m.author else "")) for m in messages]
+    history = [dict(message_payload(m, tenant_slug=tenant.slug, author_name=m.author.display_name if m.author else ""))
+               for m in messages]
     return dict(conversation_payload(conversation)), history
 
 
@@ -112,7 +113,7 @@ class AgentChatConsumer(ChatSocket):
         client_msg_id = content.get("client_msg_id", "")
         message = await self.db(lambda: service(
             tenant=self.tenant, conversation=self._conversation(content), agent=self.user,
-            text=content.get("text"), client_msg_id=client_msg_id))
+            text=content.get("text"), client_msg_id=client_msg_id, attachment_ids=content.get("attachments")))
         await self.send_json({"type": "ack", "client_msg_id": client_msg_id, "id": message.id, "seq": message.seq,
                               "conversation": message.conversation_id})
 

@@ -148,18 +148,35 @@ def transfer(*, tenant: Tenant, conversation: Conversation, actor: User, to_agen
 
 def conversation_transcript(*, tenant: Tenant, conversation: Conversation,
                             include_internal: bool = False) -> list[dict[str, Any]]:
-    """The whole conversation, oldest first: items {sender, text, created_at (datetime), author}.
+    """The whole conversation, oldest first: items {sender, text, created_at (datetime), author, attachments}.
 
-    ``sender`` is customer, agent, bot or system (what tickets.services.ticket_create_from_chat takes).
+    ``sender`` is customer, agent, bot or system (what tickets.services.ticket_create_from_chat takes);
+    ``attachments`` is the metadata of the message's files ({id, filename, content_type, size}).
     """
     messages = ChatMessage.objects.for_tenant(tenant).filter(conversation=conversation).select_related("author")
     if not include_internal:
         messages = messages.filter(internal=False)
     return [
         {"sender": m.sender, "text": m.text, "created_at": m.created_at,
-         "author": m.author.display_name if m.author is not None else ""}
+         "author": m.author.display_name if m.author is not None else "", "attachments": list(m.attachments)}
         for m in messages.order_by("seq")
     ]
+
+
+def _ticket_transcript(tenant: Tenant, conversation: Conversation) -> list[dict[str, Any]]:
+    """The transcript with each message's files as tickets.services.AttachmentIn: the ticket gets its own copies,
+    so it stands alone (shown in its thread, sent with email replies) whatever later happens to the chat."""
+    from tickets.services import AttachmentIn
+
+    transcript = conversation_transcript(tenant=tenant, conversation=conversation)
+    ids = [meta["id"] for item in transcript for meta in item["attachments"]]
+    files = selectors.attachment_files(tenant=tenant, conversation=conversation, ids=ids)
+    for item in transcript:
+        item["attachments"] = [
+            AttachmentIn(files[meta["id"]].filename, files[meta["id"]].content_type, bytes(files[meta["id"]].data))
+            for meta in item["attachments"] if meta["id"] in files
+        ]
+    return transcript
 
 
 def _make_ticket(tenant: Tenant, conversation: Conversation) -> int:
@@ -168,11 +185,11 @@ def _make_ticket(tenant: Tenant, conversation: Conversation) -> int:
 
     visitor = conversation.visitor
     first = next((m for m in selectors.recent_messages(tenant=tenant, conversation=conversation, limit=200)
-                  if m.sender == Sender.CUSTOMER), None)
+                  if m.sender == Sender.CUSTOMER and m.text), None)
     subject = f"Chat: {first.text[:80]}" if first is not None else f"Chat with {visitor}"
     ticket = ticket_create_from_chat(
         tenant=tenant, customer_email=visitor.email, customer_name=visitor.name, subject=subject,
-        transcript=conversation_transcript(tenant=tenant, conversation=conversation),
+        transcript=_ticket_transcript(tenant, conversation),
     )
     return int(ticket.id)
 
