@@ -16,6 +16,7 @@ from django.utils import timezone
 from chat import broadcast, events, selectors
 from chat.models import ChatMessage, Conversation, Sender, Status
 from chat.payloads import conversation_payload
+from chat.services import presence
 from chat.services.messages import post_system
 from tenants.models import Tenant, User
 from tenants.selectors import membership_for
@@ -53,9 +54,16 @@ def _clean_sources(sources: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def _offer(tenant: Tenant, conversation: Conversation) -> None:
-    """Routing: only agents who are online now get the new-chat notification."""
+    """Routing: only agents who are online now get the new-chat notification.
+
+    Online in the database and with a live console socket: an agent whose web process died keeps "online" in the
+    database until here, where they are set offline (chat/services/presence.py).
+    """
     payload = {**conversation_payload(conversation), "type": "offer"}
-    for membership in selectors.available_agents(tenant=tenant):
+    online = list(selectors.available_agents(tenant=tenant))
+    live = presence.connected(tenant=tenant, memberships=online)
+    presence.mark_gone(tenant=tenant, memberships=[m for m in online if m not in live])
+    for membership in live:
         broadcast.to_agent(tenant.id, membership.user_id, payload)
 
 
