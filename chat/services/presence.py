@@ -52,7 +52,9 @@ def _set(tenant: Tenant, membership: Membership, current: str, presence: str, *,
     if current != presence:
         member_set_presence(tenant=tenant, membership=membership, presence=presence)
     membership.presence = presence
-    if announce or current != presence:  # every console tab of the agent shows the same status
+    # An explicit choice is shown in every console tab of the agent. Opening or closing a tab changes the value
+    # only when no other tab is open, so there is no one else to tell then.
+    if announce:
         broadcast.to_agent(tenant.id, membership.user_id, {"type": "presence", "presence": presence})
     return presence
 
