@@ -60,6 +60,7 @@ class AgentChatConsumer(ChatSocket):
         await self.join(broadcast.agent_group(tenant.id, self.user.id))
         state, mine = await self.db(_console_state, tenant=tenant, membership=membership,
                                     socket_id=self.channel_name)
+        self.closing = False
         self.heartbeat = asyncio.create_task(self._heartbeat())
         for conversation in mine:
             self.conversations[conversation.id] = conversation
@@ -72,14 +73,16 @@ class AgentChatConsumer(ChatSocket):
         while True:
             await asyncio.sleep(presence.HEARTBEAT_S)
             try:
-                if await beat(tenant_id=self.tenant.id, membership_id=self.membership.id,
-                              socket_id=self.channel_name):
+                alive = await beat(tenant_id=self.tenant.id, membership_id=self.membership.id,
+                                   socket_id=self.channel_name)
+                if not alive and not self.closing:
                     await self.db(presence.console_opened, tenant=self.tenant, membership=self.membership,
                                   socket_id=self.channel_name)
             except Exception:  # Redis or the database briefly away: try again at the next beat
                 logger.warning("chat presence heartbeat failed", exc_info=True)
 
     async def disconnect(self, code: int) -> None:
+        self.closing = True
         await super().disconnect(code)
         if getattr(self, "heartbeat", None) is not None:
             self.heartbeat.cancel()

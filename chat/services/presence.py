@@ -74,13 +74,15 @@ def console_opened(*, tenant: Tenant, membership: Membership, socket_id: str) ->
 
 
 def console_heartbeat(*, tenant_id: int, membership_id: int, socket_id: str) -> bool:
-    """Keep a live socket's entry; True when it had expired meanwhile (call console_opened to restore presence)."""
+    """Keep a live socket's entry; False when it was gone (expired, say after a long stall): the caller then calls
+    console_opened, which adds it back under the row lock. Only an existing entry is refreshed (XX), so a beat
+    that races with console_closed cannot bring a closed socket back."""
     now, key = time.time(), _sockets_key(tenant_id, membership_id)
     pipe = _client().pipeline(transaction=False)
-    pipe.zadd(key, {socket_id: now + SOCKET_TTL_S})
+    pipe.zadd(key, {socket_id: now + SOCKET_TTL_S}, xx=True, ch=True)
     pipe.expire(key, SOCKET_TTL_S)
-    added, _ = pipe.execute()
-    return bool(added)
+    changed, _ = pipe.execute()
+    return bool(changed)
 
 
 @transaction.atomic

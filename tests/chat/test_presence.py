@@ -113,3 +113,22 @@ def _connected(tenant, user):
     with tenant_context(tenant.id):
         membership = Membership.objects.get(tenant=tenant, user=user)
         return bool(presence.connected(tenant=tenant, memberships=[membership]))
+
+
+async def test_a_stalled_socket_that_lost_its_entry_comes_back_with_its_next_heartbeat(client, acme, bob,
+                                                                                      monkeypatch):
+    monkeypatch.setattr(presence, "SOCKET_TTL_S", 1)
+    monkeypatch.setattr(presence, "HEARTBEAT_S", 3)
+    loop = asyncio.get_running_loop()
+    tab, _, _ = await agent_socket(client, bob)
+    await receive_until(tab, "hello")
+    started = loop.time()
+    await asyncio.sleep(1.2)  # its entry expired before the next beat (as if the process had stalled)
+    assert await sync_to_async(lambda: _connected(acme, bob))() is False
+    await sync_to_async(_waiting_chat)(acme)  # routing takes it for gone
+    assert await sync_to_async(_presence)(acme, bob) == "offline"
+    await asyncio.sleep(max(0.0, 4.2 - (loop.time() - started)))  # the beat finds its entry gone, opens it again
+    assert await sync_to_async(lambda: _connected(acme, bob))() is True
+    assert await sync_to_async(_presence)(acme, bob) == "online"
+    await tab.disconnect()
+    assert await sync_to_async(_presence)(acme, bob) == "offline"
