@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from ai.models import AISettings
+from ai.models import AISettings, Feedback
 
 ROUTE_PREFIX = "route_"
 
@@ -61,3 +61,9 @@ class AISettingsForm(forms.ModelForm[AISettings]):
 
 class TrainForm(forms.Form):
     """No fields: a POST starts a training run."""
+
+
+class SuggestionFeedbackForm(forms.Form):
+    verdict = forms.ChoiceField(choices=[(k, k) for k in (Feedback.Kind.INSERTED, Feedback.Kind.EDITED,
+                                                         Feedback.Kind.DISMISSED)])
+    text = forms.CharField(required=False, max_length=8000, strip=False)

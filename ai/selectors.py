@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from ai.backends.classifier import TextClassifier
 from ai.models import ClassifierVersion, Suggestion, Trace
@@ -35,6 +36,11 @@ def trace_list(*, tenant: Tenant, kind: str = "") -> QuerySet[Trace]:
     return traces.filter(kind=kind) if kind else traces
 
 
+def suggestion_get(*, tenant: Tenant, suggestion_id: int) -> Suggestion:
+    """The one accessor by id: another tenant's suggestion and a missing one are the same 404."""
+    return get_object_or_404(Suggestion.objects.for_tenant(tenant), id=suggestion_id)
+
+
 def suggestion_for_message(*, tenant: Tenant, source: str, message_id: int) -> Suggestion | None:
     return Suggestion.objects.for_tenant(tenant).filter(source=source, message_id=message_id).first()
 
@@ -49,6 +55,13 @@ def suggestion_latest(*, tenant: Tenant, ticket_id: int | None = None,
     else:
         return None
     return rows.order_by("-created_at", "-id").first()
+
+
+def chat_suggestion_pending(*, tenant: Tenant, conversation_id: int) -> Suggestion | None:
+    """The conversation's latest suggestion while no agent has acted on it: once the newest one was inserted or
+    dismissed, an older pending one would answer an earlier question, so nothing is shown."""
+    latest = suggestion_latest(tenant=tenant, conversation_id=conversation_id)
+    return latest if latest is not None and latest.status == Suggestion.Status.PENDING else None
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,20 @@
-"""AI pages for admins: settings, and the overview (metrics, knowledge gaps, classifier versions, traces)."""
+"""AI pages: settings and the overview (admins), and the suggestion endpoints agents use (ticket page, console)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from ai import charts, metrics, selectors, tasks
-from ai.forms import AISettingsForm
-from ai.models import Feedback, Suggestion
+from ai.forms import AISettingsForm, SuggestionFeedbackForm
+from ai.payloads import suggestion_payload
 from ai.services import feedback as feedback_services
 from ai.services import settings as settings_services
+from chat import selectors as chat_selectors
 from helpdesk.http import TenantRequest, apply_validation_error
 from kb import selectors as kb_selectors
 from tenants.models import Role
@@ -63,13 +64,23 @@ def train(request: TenantRequest) -> HttpResponse:
 
 @require_POST
 def suggestion_feedback(request: TenantRequest, suggestion_id: int) -> HttpResponse:
-    suggestion = get_object_or_404(Suggestion.objects.for_tenant(request.tenant), id=suggestion_id)
-    verdict = request.POST.get("verdict", "")
-    if verdict not in (Feedback.Kind.INSERTED, Feedback.Kind.EDITED, Feedback.Kind.DISMISSED):
-        return HttpResponse("verdict: choose inserted, edited or dismissed", status=400)
+    suggestion = selectors.suggestion_get(tenant=request.tenant, suggestion_id=suggestion_id)
+    form = SuggestionFeedbackForm(request.POST)
+    if not form.is_valid():
+        errors = {field: [str(m) for m in messages_] for field, messages_ in form.errors.items()}
+        return JsonResponse({"detail": "Check the fields.", "errors": errors}, status=400)
     feedback_services.suggestion_feedback(tenant=request.tenant, suggestion=suggestion, user=request.user,
-                                          verdict=verdict, final_text=request.POST.get("text", ""))
+                                          verdict=form.cleaned_data["verdict"], final_text=form.cleaned_data["text"])
     if request.headers.get("x-requested-with") == "fetch":
         return HttpResponse(status=204)
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/t/") else tenant_reverse(request.tenant, "tenant_home"))
+
+
+@require_GET
+def chat_suggestion(request: TenantRequest, conversation_id: int) -> JsonResponse:
+    """The agent console's panel: the pending suggestion of a conversation of this tenant (404 otherwise)."""
+    conversation = chat_selectors.conversation_get(tenant=request.tenant, conversation_id=conversation_id)
+    suggestion = selectors.chat_suggestion_pending(tenant=request.tenant, conversation_id=conversation.id)
+    payload = suggestion_payload(tenant=request.tenant, suggestion=suggestion) if suggestion else None
+    return JsonResponse({"suggestion": payload})

@@ -8,7 +8,8 @@ Run inside the embedded services (a fresh, temporary PostgreSQL and Redis):
 Each pair is one visitor socket and one agent socket on the same conversation (the agent has taken it over).
 Messages alternate between the two sides at a fixed total rate; every message is persisted by the services before
 it is broadcast. Reported: delivered/sent (a message counts once, at the other side of its pair; duplicates are
-counted separately), delivery latency p50/p99 (send -> arrival at the peer), and the rows in the database.
+counted separately), delivery latency p50/p99 (send -> arrival at the peer), the rows in the database, and the
+CPU time each part of the system spent per message (where the 2 cores go).
 Then (b): the rate is stepped up and the highest rate held with p99 < 100 ms and nothing lost is printed.
 """
 
@@ -26,6 +27,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -187,6 +189,51 @@ async def run_rate(pairs: list[Pair], rate: float, seconds: float, tag: str) -> 
     }
 
 
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU time used so far by each part of the system (Linux /proc), to show where a message's cost goes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs: dict[int, tuple[int, str, float]] = {}  # pid -> (parent, command line, CPU seconds)
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        procs[int(pid)] = (int(fields[1]), command, (int(fields[11]) + int(fields[12])) / tick)  # utime + stime
+
+    def under(pid: int, root: int) -> bool:  # uvicorn's workers and PostgreSQL's backends are children
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = procs[pid][0] if pid in procs else 0
+        return False
+
+    # This run's own PostgreSQL and Redis: other instances on the machine are not ours to count.
+    socket_dir = unquote(parse_qs(urlsplit(os.environ.get("DATABASE_URL", "")).query).get("host", ["?"])[0])
+    redis_port = f":{urlsplit(os.environ.get('REDIS_URL', '')).port}"  # its process title is host:port
+    roots = {"ASGI server": [server_pid], "load generator": [os.getpid()],
+             "PostgreSQL": [pid for pid, (_, cmd, _) in procs.items() if "postgres -D" in cmd and socket_dir in cmd],
+             "Redis": [pid for pid, (_, cmd, _) in procs.items() if "redis-server" in cmd and redis_port in cmd]}
+    totals = dict.fromkeys(roots, 0.0)
+    for pid, (_, _, seconds) in procs.items():
+        for name, pids in roots.items():
+            if any(under(pid, root) for root in pids):
+                totals[name] += seconds
+                break
+    return totals
+
+
+def show_cpu(before: dict[str, float], after: dict[str, float], messages: int, seconds: float) -> None:
+    # max(0, ...): a PostgreSQL backend that exits during the run takes its CPU time with it.
+    used = {name: max(0.0, after[name] - before[name]) for name in before}
+    per_message = {name: seconds_used * 1000 / max(1, messages) for name, seconds_used in used.items()}
+    busy = sum(used.values()) / seconds
+    print("  CPU per message: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in per_message.items())
+          + f" (cores busy on average: {busy:.2f} of {os.cpu_count()})", flush=True)
+
+
 def show(result: dict[str, float]) -> None:
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"  rate {result['rate']:.0f}/s: sent {result['sent']}, delivered/sent {result['ratio']:.4f}, "
@@ -196,7 +243,7 @@ def show(result: dict[str, float]) -> None:
           flush=True)
 
 
-async def main_async(args: argparse.Namespace, setup: list[tuple[str, str, int]], base: str) -> None:
+async def main_async(args: argparse.Namespace, setup: list[tuple[str, str, int]], base: str, server_pid: int) -> None:
     t0 = time.monotonic()
     pairs = await connect_all(base, setup)
     # The load generator's own garbage-collector pauses (1,000 sockets' objects) would show up as latency.
@@ -211,9 +258,12 @@ async def main_async(args: argparse.Namespace, setup: list[tuple[str, str, int]]
     if args.seconds > 0:
         print(f"(a) {args.rate:.0f} messages/s for {args.seconds:.0f} s:", flush=True)
         before = await asyncio.to_thread(count_messages)
+        cpu_before, started = cpu_seconds(server_pid), time.monotonic()
         result = await run_rate(pairs, args.rate, args.seconds, "A")
+        cpu_after, elapsed = cpu_seconds(server_pid), time.monotonic() - started
         persisted = await asyncio.to_thread(count_messages) - before
         show(result)
+        show_cpu(cpu_before, cpu_after, int(result["sent"]), elapsed)
         print(f"  persisted rows for these messages: {persisted} (sent {result['sent']})", flush=True)
     if args.step:
         print("(b) stepping the rate up:", flush=True)
@@ -259,7 +309,7 @@ def main() -> None:
         print(f"server: uvicorn, {args.workers} worker(s); {os.cpu_count()} CPU cores; {args.pairs} pairs", flush=True)
         import uvloop
 
-        uvloop.run(main_async(args, setup, f"ws://127.0.0.1:{port}"))
+        uvloop.run(main_async(args, setup, f"ws://127.0.0.1:{port}", server.pid))
     finally:
         server.terminate()
         server.wait(timeout=20)

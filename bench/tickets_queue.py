@@ -142,6 +142,7 @@ def main() -> None:
         ("queue page: unassigned", browser, f"{base}/tickets/?view=unassigned"),
         ("queue page: assignee + tag", browser, f"{base}/tickets/?assignee={agent_id}&tag=vip"),
         ("queue page: search 'card arrived'", browser, f"{base}/tickets/?q=card+arrived"),
+        ("queue page: search 'apple pay'", browser, f"{base}/tickets/?q=apple+pay"),
         ("queue page: search + open", browser, f"{base}/tickets/?q=refund&status=open"),
         ("queue page: breaching SLA", browser, f"{base}/tickets/?view=breaching"),
         ("API list: 50", api, f"{base}/api/v1/tickets/?page_size=50"),

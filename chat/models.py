@@ -77,6 +77,14 @@ class Conversation(TenantOwned):
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     csat_score = models.PositiveSmallIntegerField(null=True, blank=True)
     csat_comment = models.TextField(blank=True)
+    # Triage of the customer's messages (set by the AI through ``chat.services.conversation_set_triage``): the
+    # latest message's sentiment and language, the first confident category, and the lowest sentiment seen, which
+    # decides "urgent when angry" if the chat becomes a ticket after the customer calmed down.
+    category = models.CharField(max_length=100, blank=True)
+    sentiment = models.CharField(max_length=10, blank=True)
+    sentiment_score = models.FloatField(null=True, blank=True)
+    sentiment_min = models.FloatField(null=True, blank=True)
+    language = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -46,6 +46,9 @@ class ConversationPayload(TypedDict):
     last_seq: int
     ticket_id: int | None
     csat_score: int | None
+    category: str
+    sentiment: str
+    language: str
     updated_at: str
 
 
@@ -92,5 +95,8 @@ def conversation_payload(conversation: Conversation) -> ConversationPayload:
         "last_seq": conversation.last_seq,
         "ticket_id": conversation.ticket_id,
         "csat_score": conversation.csat_score,
+        "category": conversation.category,
+        "sentiment": conversation.sentiment,
+        "language": conversation.language,
         "updated_at": conversation.updated_at.isoformat(),
     }

@@ -31,6 +31,11 @@ def conversation_get(*, tenant: Tenant, conversation_id: int) -> Conversation:
     return conversation
 
 
+def conversation_of_ticket(*, tenant: Tenant, ticket_id: int) -> Conversation | None:
+    """The conversation a ticket was made from (closed unresolved or converted), if any."""
+    return _conversations(tenant).filter(ticket_id=ticket_id).order_by("-id").first()
+
+
 def conversation_of_visitor(*, tenant: Tenant, visitor: Visitor) -> Conversation | None:
     """The visitor's latest conversation (open or closed: a closed one still shows its transcript and rating)."""
     return _conversations(tenant).filter(visitor=visitor).order_by("-created_at", "-id").first()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django import forms
 
 from tickets.models import Priority, Status
@@ -70,6 +72,10 @@ class TeamForm(forms.Form):
     name = forms.CharField(max_length=120)
 
 
+WEEKDAYS = list(enumerate(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]))
+TIMEZONES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
 class SlaForm(forms.Form):
     urgent_first = forms.IntegerField(min_value=1, initial=30, label="Urgent: first response (minutes)")
     urgent_resolution = forms.IntegerField(min_value=1, initial=240, label="Urgent: resolution (minutes)")
@@ -79,7 +85,25 @@ class SlaForm(forms.Form):
     normal_resolution = forms.IntegerField(min_value=1, initial=1440, label="Normal: resolution")
     low_first = forms.IntegerField(min_value=1, initial=480, label="Low: first response")
     low_resolution = forms.IntegerField(min_value=1, initial=2880, label="Low: resolution")
-    business_hours = forms.BooleanField(required=False, label="Count only business hours (Mon-Fri 09:00-17:00 UTC)")
+    business_hours = forms.BooleanField(required=False, label="Count only business hours")
+    days = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, required=False, initial=[0, 1, 2, 3, 4], widget=forms.CheckboxSelectMultiple,
+        label="Working days")
+    opens = forms.TimeField(initial="09:00", required=False, label="Opens at",
+                            widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    closes = forms.TimeField(initial="17:00", required=False, label="Closes at",
+                             widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    timezone = forms.ChoiceField(choices=TIMEZONES, initial="UTC", required=False, label="Time zone")
+
+    def hours(self) -> dict[str, object]:
+        """The policy's business hours, checked by the service (which names any problem)."""
+        data = self.cleaned_data
+        if not data["business_hours"]:
+            return {}
+        opens, closes = data.get("opens"), data.get("closes")
+        return {"days": data["days"] or [], "timezone": data["timezone"] or "UTC",
+                "start": opens.strftime("%H:%M") if opens else "09:00",
+                "end": closes.strftime("%H:%M") if closes else "17:00"}
 
     def targets(self) -> dict[str, dict[str, int]]:
         data = self.cleaned_data

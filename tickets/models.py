@@ -103,8 +103,8 @@ class TeamMember(TenantOwned):
 class SlaPolicy(TenantOwned):
     """Targets in minutes per priority: {"urgent": {"first_response": 30, "resolution": 240}, ...}.
 
-    ``business_hours`` is optional: {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:00"} in UTC;
-    when set, only those minutes count towards a target.
+    ``business_hours`` is optional: {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:00",
+    "timezone": "Europe/Berlin"} (UTC when no zone is given); when set, only those minutes count towards a target.
     """
 
     name = models.CharField(max_length=120)

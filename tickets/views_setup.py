@@ -39,7 +39,10 @@ def setup(request: TenantRequest) -> HttpResponse:
         for priority, targets in policy.targets.items():
             sla_initial[f"{priority}_first"] = targets.get("first_response")
             sla_initial[f"{priority}_resolution"] = targets.get("resolution")
-        sla_initial["business_hours"] = bool(policy.business_hours)
+        hours = policy.business_hours
+        sla_initial.update(business_hours=bool(hours), days=hours.get("days", [0, 1, 2, 3, 4]),
+                           opens=hours.get("start", "09:00"), closes=hours.get("end", "17:00"),
+                           timezone=hours.get("timezone", "UTC"))
     context = {
         "macros": selectors.macro_list(tenant=request.tenant), "teams": selectors.team_list(tenant=request.tenant),
         "agents": agents_of(tenant=request.tenant), "macro_form": forms.MacroForm(), "team_form": forms.TeamForm(),
@@ -88,11 +91,9 @@ def sla_save(request: TenantRequest) -> HttpResponse:
     require_role(request.membership, Role.ADMIN)
     form = forms.SlaForm(request.POST)
     if form.is_valid():
-        hours: dict[str, object] = {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:00"} \
-            if form.cleaned_data["business_hours"] else {}
         try:
             services.sla_policy_save(tenant=request.tenant, name="Default", targets=form.targets(),
-                                     business_hours=hours,
+                                     business_hours=form.hours(),
                                      policy=selectors.sla_policy_default(tenant=request.tenant))
             messages.success(request, "SLA policy saved. New tickets use it.")
         except ValidationError as exc:

@@ -1,14 +1,17 @@
-"""Answering a customer's chat message: the bot replies with citations, or hands off with a summary."""
+"""A customer's chat message: triage, then the bot replies with citations, hands off with a summary, or (when an
+agent holds the conversation) leaves a suggestion that is pushed live to the agents watching it."""
 
 from __future__ import annotations
 
 from ai import answering
 from ai.backends.generation import Turn
-from ai.models import Trace
+from ai.models import Suggestion, Trace
+from ai.payloads import suggestion_payload
 from ai.retrieval import kb_search
 from ai.services.replies import suggestion_save
 from ai.services.settings import answer_options, settings_get
 from ai.services.traces import trace_record
+from ai.services.triage import chat_triage
 from chat import selectors as chat_selectors
 from chat import services as chat_services
 from chat.models import ChatMessage, Conversation, Sender, Status
@@ -43,7 +46,24 @@ def chat_answer(*, tenant: Tenant, message_id: int) -> Trace | None:
                               sources=outcome.sources, reason=outcome.reason)
     if not bot_on_duty and settings.suggestions_enabled and conversation.status != Status.CLOSED:
         # An agent holds the conversation (or auto-reply is off): the answer becomes a suggestion in the console.
-        suggestion_save(tenant=tenant, source="chat", message_id=message.id, outcome=outcome,
-                        conversation_id=conversation.id)
+        suggestion = suggestion_save(tenant=tenant, source="chat", message_id=message.id, outcome=outcome,
+                                     conversation_id=conversation.id)
+        suggestion_publish(tenant=tenant, conversation=conversation, suggestion=suggestion)
     return trace_record(tenant=tenant, kind=Trace.Kind.CHAT_ANSWER, source_id=message.id, outcome=outcome,
                         conversation_id=conversation.id, delivered=delivered)
+
+
+def suggestion_publish(*, tenant: Tenant, conversation: Conversation, suggestion: Suggestion) -> None:
+    """On commit, to the agents watching the conversation (the staff group): never to the customer."""
+    chat_services.conversation_staff_push(tenant=tenant, conversation=conversation,
+                                          payload=dict(suggestion_payload(tenant=tenant, suggestion=suggestion)))
+
+
+def chat_message_process(*, tenant: Tenant, message_id: int) -> None:
+    """Every customer message: triage (recorded on the conversation), then the answer or suggestion."""
+    message = ChatMessage.objects.for_tenant(tenant).select_related("conversation").filter(id=message_id).first()
+    if message is None or message.sender != Sender.CUSTOMER:
+        return
+    chat_triage(tenant=tenant, settings=settings_get(tenant=tenant), conversation=message.conversation,
+                message=message)
+    chat_answer(tenant=tenant, message_id=message_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ai.services.replies import ticket_message_answer
 from ai.services.settings import settings_get
 from ai.services.triage import ticket_triage
+from chat import selectors as chat_selectors
 from tenants.models import Tenant
 from tickets import selectors as ticket_selectors
 from tickets.models import AuthorType, Channel, MessageKind
@@ -17,7 +18,10 @@ def ticket_message_process(*, tenant_id: int, message_id: int) -> None:
         return
     ticket = message.ticket
     settings = settings_get(tenant=tenant)
-    ticket_triage(tenant=tenant, settings=settings, ticket=ticket, message=message)
+    # A ticket made from a chat carries the chat's triage (its category, and anger the customer showed there).
+    chat = (chat_selectors.conversation_of_ticket(tenant=tenant, ticket_id=ticket.id)
+            if ticket.channel == Channel.CHAT else None)
+    ticket_triage(tenant=tenant, settings=settings, ticket=ticket, message=message, chat=chat)
     first = not ticket_selectors.ticket_messages(tenant=tenant, ticket=ticket).filter(id__lt=message.id).exists()
     # Auto-replies go out only on new email tickets; follow-ups and other channels get a suggestion.
     auto_reply = first and settings.auto_reply_email and ticket.channel == Channel.EMAIL

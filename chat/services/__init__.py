@@ -16,6 +16,7 @@ from chat.services.lifecycle import (
     transfer,
 )
 from chat.services.messages import agent_reply, mark_read, note_add, post_bot_reply, post_customer_message
+from chat.services.triage import conversation_set_triage, conversation_staff_push
 from chat.services.visitors import ChatSession, chat_settings_update, chat_start, visitor_from_token
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "chat_start",
     "close",
     "conversation_get",
+    "conversation_set_triage",
+    "conversation_staff_push",
     "conversation_transcript",
     "convert_to_ticket",
     "customer_handoff_summary",

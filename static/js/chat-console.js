@@ -138,6 +138,7 @@
   function open(id) {
     if (current === id) return;
     current = id;
+    document.dispatchEvent(new CustomEvent("console:open", {detail: {conversation: id}}));  // chat-suggestions.js
     $("pane-messages").innerHTML = "";
     staged = []; renderStaged();
     seen[id] = {};
@@ -149,6 +150,7 @@
   }
 
   function onFrame(f) {
+    document.dispatchEvent(new CustomEvent("console:frame", {detail: f}));
     switch (f.type) {
       case "hello":
         $("conn").textContent = "Connected";
@@ -247,6 +249,7 @@
     e.preventDefault();
     var text = $("reply-text").value.trim();
     if (!text && !staged.length) return;
+    document.dispatchEvent(new CustomEvent("console:send", {detail: {conversation: current, text: text, note: $("as-note").checked}}));
     act($("as-note").checked ? "note" : "reply", {
       text: text, client_msg_id: uid(), attachments: staged.map(function (f) { return f.id; }),
     });

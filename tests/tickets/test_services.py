@@ -192,6 +192,29 @@ class TestSla:
         assert services.add_business_minutes(saturday, 30, hours) == datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
         assert services.add_business_minutes(saturday, 30, {}) == saturday + timedelta(minutes=30)
 
+    def test_business_hours_follow_the_policys_time_zone_across_dst(self):
+        berlin = {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:00", "timezone": "Europe/Berlin"}
+        # Friday 24 October 2025 16:00 in Berlin (14:00 UTC, summer time); clocks go back on Sunday 26th, so
+        # Monday 09:00 Berlin is 08:00 UTC: one hour on Friday, the second on Monday 09:00-10:00 local.
+        friday = datetime(2025, 10, 24, 14, 0, tzinfo=UTC)
+        assert services.add_business_minutes(friday, 120, berlin) == datetime(2025, 10, 27, 9, 0, tzinfo=UTC)
+        new_york = {**berlin, "timezone": "America/New_York"}
+        # The same instant is 10:00 in New York (summer time until 2 November): inside its working day.
+        assert services.add_business_minutes(friday, 60, new_york) == datetime(2025, 10, 24, 15, 0, tzinfo=UTC)
+
+    @pytest.mark.parametrize(("hours", "message"), [
+        ({"timezone": "Mars/Olympus"}, "Unknown time zone"),
+        ({"start": "17:00", "end": "09:00"}, "must end after it starts"),
+        ({"start": "9h"}, "times such as 09:00"),
+        ({"days": [7]}, "weekday numbers"),
+        ({"days": []}, "weekday numbers"),
+    ])
+    def test_bad_business_hours_are_field_errors(self, in_acme, hours, message):
+        with pytest.raises(ValidationError) as error:
+            services.sla_policy_save(tenant=in_acme, name="SLA", targets={"normal": {"first_response": 60}},
+                                     business_hours=hours)
+        assert message in " ".join(error.value.message_dict["business_hours"])
+
 
 class TestAssignment:
     def test_manual_assignment_needs_a_member_of_the_tenant(self, in_acme, alice, carol):

@@ -8,7 +8,7 @@ from django.core.signing import TimestampSigner
 
 from tenants.rls import tenant_context
 from tests.factories import MacroFactory, TeamFactory
-from tickets import portal, services
+from tickets import portal, selectors, services
 from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -174,6 +174,20 @@ class TestSetup:
         assert "Thanks" in page and "Cards" in page
         ticket = _ticket(acme)
         assert ticket.first_response_due_at is not None
+
+    def test_sla_business_hours_in_a_time_zone(self, agent, acme):
+        sla = {f"{p}_{k}": 60 for p in ("urgent", "high", "normal", "low") for k in ("first", "resolution")}
+        sla.update(business_hours="on", days=["0", "1", "2", "3", "4", "5"], opens="08:30", closes="18:00",
+                   timezone="Asia/Tokyo")
+        assert agent.post(f"{T}/setup/sla/", sla).status_code == 302
+        with tenant_context(acme.id):
+            hours = selectors.sla_policy_default(tenant=acme).business_hours
+        assert hours == {"days": [0, 1, 2, 3, 4, 5], "start": "08:30", "end": "18:00", "timezone": "Asia/Tokyo"}
+        page = agent.get(f"{T}/setup/").content.decode()
+        assert 'value="Asia/Tokyo" selected' in page
+        sla.update(opens="18:00", closes="08:30")
+        page = agent.post(f"{T}/setup/sla/", sla, follow=True).content.decode()
+        assert "must end after it starts" in page
 
 
 class TestPortal:

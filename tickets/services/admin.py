@@ -11,7 +11,7 @@ from django.db import transaction
 from tenants.models import Membership, Role, Tenant
 from tenants.services import audit_record, require_role
 from tickets.models import SlaPolicy, Team, TeamMember
-from tickets.services.sla import sla_validate_targets
+from tickets.services.sla import sla_validate_business_hours, sla_validate_targets
 
 
 @transaction.atomic
@@ -51,13 +51,14 @@ def sla_policy_save(
     is_default: bool = True, policy: SlaPolicy | None = None,
 ) -> SlaPolicy:
     clean = sla_validate_targets(targets)
+    hours = sla_validate_business_hours(business_hours)
     if is_default:
         SlaPolicy.objects.for_tenant(tenant).filter(is_default=True).exclude(id=getattr(policy, "id", 0) or 0).update(
             is_default=False
         )
     policy = policy or SlaPolicy(tenant=tenant)
     policy.name, policy.targets, policy.is_default = name.strip()[:120] or "SLA", clean, is_default
-    policy.business_hours = business_hours or {}
+    policy.business_hours = hours
     policy.save()
     return policy
 

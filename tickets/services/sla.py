@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -40,8 +41,34 @@ def _parse_hhmm(value: str) -> time:
     return time(int(hours), int(minutes or 0))
 
 
+def sla_validate_business_hours(value: object) -> dict[str, object]:
+    """{"days": [0..6], "start": "HH:MM", "end": "HH:MM", "timezone": IANA name}; {} means around the clock."""
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationError({"business_hours": "Give days, start, end and timezone."})
+    days = value.get("days", [0, 1, 2, 3, 4])
+    if not isinstance(days, list) or not days or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days):
+        raise ValidationError({"business_hours": "Days are weekday numbers 0 (Monday) to 6 (Sunday)."})
+    try:
+        start, end = _parse_hhmm(str(value.get("start", "09:00"))), _parse_hhmm(str(value.get("end", "17:00")))
+    except ValueError:
+        raise ValidationError({"business_hours": "Start and end are times such as 09:00."}) from None
+    if end <= start:
+        raise ValidationError({"business_hours": "The working day must end after it starts."})
+    zone = str(value.get("timezone", "UTC"))
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError({"business_hours": f"Unknown time zone {zone[:60]!r}."}) from None
+    return {"days": sorted(set(days)), "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M"),
+            "timezone": zone}
+
+
 def add_business_minutes(start: datetime, minutes: int, business_hours: dict[str, object]) -> datetime:
-    """``start`` plus ``minutes`` counted only inside the working window (UTC) of working days."""
+    """``start`` plus ``minutes`` counted only inside the working window of working days, in the policy's time
+    zone (so a 09:00-17:00 Berlin day stays 09:00-17:00 across daylight-saving changes)."""
     if not business_hours:
         return start + timedelta(minutes=minutes)
     days = {int(d) for d in business_hours.get("days", [0, 1, 2, 3, 4])}  # type: ignore[attr-defined]
@@ -49,20 +76,22 @@ def add_business_minutes(start: datetime, minutes: int, business_hours: dict[str
     close_at = _parse_hhmm(str(business_hours.get("end", "17:00")))
     if not days or close_at <= open_at:
         return start + timedelta(minutes=minutes)
-    current, remaining = start, timedelta(minutes=minutes)
+    zone = ZoneInfo(str(business_hours.get("timezone", "UTC")))
+    current, remaining = start.astimezone(zone), timedelta(minutes=minutes)
     for _ in range(800):  # bounded: two years of calendar days is plenty for any target
         day = current.date()
         if day.weekday() in days:
-            window_start = datetime.combine(day, open_at, tzinfo=current.tzinfo)
-            window_end = datetime.combine(day, close_at, tzinfo=current.tzinfo)
+            window_start = datetime.combine(day, open_at, tzinfo=zone)
+            window_end = datetime.combine(day, close_at, tzinfo=zone)
             current = max(current, window_start)
             if current < window_end:
-                available = window_end - current
+                # Differences of aware datetimes in one zone ignore DST; go through UTC to count real minutes.
+                available = window_end.astimezone(UTC) - current.astimezone(UTC)
                 if remaining <= available:
-                    return current + remaining
+                    return (current.astimezone(UTC) + remaining).astimezone(start.tzinfo)
                 remaining -= available
-        current = datetime.combine(day + timedelta(days=1), time(0), tzinfo=current.tzinfo)
-    return current + remaining
+        current = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return (current.astimezone(UTC) + remaining).astimezone(start.tzinfo)
 
 
 def default_policy(*, tenant: Tenant) -> SlaPolicy | None:
