@@ -139,3 +139,26 @@ class ChatMessage(TenantOwned):
     @property
     def citations(self) -> list[dict[str, str]]:
         return list(self.meta.get("citations") or [])
+
+
+class ChatAttachment(TenantOwned):
+    """A file sent in a chat. Kept in the database like tickets' attachments (bounded by MAX_ATTACHMENT_BYTES), so
+    every web and worker process can read it. Uploaded first, then referenced by id from one or more messages
+    of the same conversation (the message keeps a copy of the metadata in ``ChatMessage.attachments``)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="files")
+    # Which side uploaded it (customer or agent): a side may only send its own uploads.
+    side = models.CharField(max_length=10, choices=Sender.choices)
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["tenant", "conversation"], name="chat_attachment_conversation")]
+
+    def __str__(self) -> str:
+        return self.filename

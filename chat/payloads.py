@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from chat.models import ChatMessage, Conversation
+
+
+class AttachmentPayload(TypedDict):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str  # the customer's download (add ?token=<visitor token>)
+    agent_url: str  # the agents' download (session)
 
 
 class MessagePayload(TypedDict):
@@ -16,7 +25,7 @@ class MessagePayload(TypedDict):
     author: str
     internal: bool
     text: str
-    attachments: list[dict[str, str]]
+    attachments: list[AttachmentPayload]
     citations: list[dict[str, str]]
     client_msg_id: str
     created_at: str
@@ -43,7 +52,16 @@ class ConversationPayload(TypedDict):
     updated_at: str
 
 
-def message_payload(message: ChatMessage, *, author_name: str = "") -> MessagePayload:
+def attachment_payloads(items: list[dict[str, Any]], *, tenant_slug: str) -> list[AttachmentPayload]:
+    # Plain f-strings, not reverse(): these paths are fixed by helpdesk/urls.py, chat/urls*.py (tested there).
+    return [{
+        "id": item["id"], "filename": item["filename"], "content_type": item["content_type"], "size": item["size"],
+        "url": f"/c/{tenant_slug}/attachments/{item['id']}/",
+        "agent_url": f"/t/{tenant_slug}/chat/attachments/{item['id']}/",
+    } for item in items]
+
+
+def message_payload(message: ChatMessage, *, tenant_slug: str, author_name: str = "") -> MessagePayload:
     return {
         "type": "message",
         "id": message.id,
@@ -53,7 +71,7 @@ def message_payload(message: ChatMessage, *, author_name: str = "") -> MessagePa
         "author": author_name,
         "internal": message.internal,
         "text": message.text,
-        "attachments": list(message.attachments or []),
+        "attachments": attachment_payloads(message.attachments, tenant_slug=tenant_slug) if message.attachments else [],
         "citations": message.citations,
         "client_msg_id": message.client_msg_id,
         "created_at": message.created_at.isoformat(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from chat.models import ChatMessage, ChatSettings, Conversation, Status, Visitor
+from chat.models import ChatAttachment, ChatMessage, ChatSettings, Conversation, Sender, Status, Visitor
 from tenants.models import Membership, Tenant, User
 
 
@@ -88,3 +88,35 @@ def recent_messages(*, tenant: Tenant, conversation: Conversation, limit: int = 
 def available_agents(*, tenant: Tenant) -> QuerySet[Membership]:
     """Members who may be offered a chat now: online ones only (away and offline agents are skipped)."""
     return Membership.objects.for_tenant(tenant).filter(presence="online").select_related("user")
+
+
+def _files(tenant: Tenant) -> QuerySet[ChatAttachment]:
+    return ChatAttachment.objects.for_tenant(tenant)
+
+
+def attachment_get(*, tenant: Tenant, attachment_id: int) -> ChatAttachment:
+    """For the tenant's agents: any file of any of its conversations; another tenant's id is the same 404."""
+    found = _files(tenant).filter(id=attachment_id).first()
+    if found is None:
+        raise Http404("No such attachment.")
+    return found
+
+
+def attachment_for_visitor(*, tenant: Tenant, visitor: Visitor, attachment_id: int) -> ChatAttachment:
+    """For a customer: their own uploads, and the agents' files that were sent to them in a public message (not
+    an agent's unsent upload, nor a file on an internal note). Anything else is the same 404."""
+    found = _files(tenant).filter(id=attachment_id, conversation__visitor=visitor).first()
+    if found is None:
+        raise Http404("No such attachment.")
+    if found.side != Sender.CUSTOMER and not ChatMessage.objects.for_tenant(tenant).filter(
+        conversation_id=found.conversation_id, internal=False, attachments__contains=[{"id": found.id}],
+    ).exists():
+        raise Http404("No such attachment.")
+    return found
+
+
+def attachment_files(*, tenant: Tenant, conversation: Conversation, ids: list[int]) -> dict[int, ChatAttachment]:
+    """The files (with their bytes) of a conversation by id: what a ticket made from the chat copies."""
+    if not ids:
+        return {}
+    return {a.id: a for a in _files(tenant).filter(conversation=conversation, id__in=ids)}

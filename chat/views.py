@@ -6,9 +6,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from chat import selectors, services
 from chat.forms import ChatSettingsForm
+from chat.http_files import attachment_response, errors_response, read_upload, uploaded_response
+from chat.models import Sender
 from helpdesk.http import TenantRequest, apply_validation_error
 from tenants.models import Role
 from tenants.selectors import member_list
@@ -46,3 +49,22 @@ def chat_settings(request: TenantRequest) -> HttpResponse:
     widget_url = request.build_absolute_uri(f"/c/{request.tenant.slug}/widget.js")
     return render(request, "chat/settings.html", {"form": form, "widget_url": widget_url},
                   status=400 if form.errors else 200)
+
+
+@require_POST
+def attachment_upload(request: TenantRequest, conversation_id: int) -> HttpResponse:
+    """An agent's file for a conversation; the console then sends a reply or note that references its id."""
+    conversation = selectors.conversation_get(tenant=request.tenant, conversation_id=conversation_id)
+    try:
+        upload = read_upload(request)
+        item = services.attachment_upload(tenant=request.tenant, conversation=conversation, side=Sender.AGENT,
+                                          uploader=request.user, filename=upload.filename,
+                                          content_type=upload.content_type, data=upload.data)
+    except ValidationError as exc:
+        return errors_response(exc)
+    return uploaded_response(item)
+
+
+@require_GET
+def attachment_download(request: TenantRequest, attachment_id: int) -> HttpResponse:
+    return attachment_response(selectors.attachment_get(tenant=request.tenant, attachment_id=attachment_id))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chat import selectors, services
 from chat.forms import PrechatForm
+from chat.http_files import attachment_response, errors_response, read_upload, uploaded_response
+from chat.models import Visitor
 
 
 def _origin_allowed(request: HttpRequest, origins: list[str]) -> bool:
@@ -57,3 +59,37 @@ def widget_js(request: HttpRequest, **kwargs: object) -> HttpResponse:
                       content_type="application/javascript")
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def _visitor(request: HttpRequest) -> Visitor | None:
+    """The signed visitor token authenticates (no cookie: the widget lives in third-party pages): a header from
+    scripts, or ``?token=`` on a download link."""
+    token = request.headers.get("X-Chat-Token") or request.GET.get("token") or ""
+    return services.visitor_from_token(tenant=request.tenant, token=token) if token else None  # type: ignore[attr-defined]
+
+
+@csrf_exempt  # token-authenticated like chat_start, and Origin is checked
+@require_POST
+def attachment_upload(request: HttpRequest, **kwargs: object) -> HttpResponse:
+    tenant = request.tenant  # type: ignore[attr-defined]
+    if not _origin_allowed(request, selectors.chat_settings_get(tenant=tenant).origins):
+        return JsonResponse({"detail": "This site may not send files to this help desk."}, status=403)
+    visitor = _visitor(request)
+    if visitor is None:
+        return JsonResponse({"detail": "Start a chat first."}, status=403)
+    try:
+        upload = read_upload(request)
+        item = services.visitor_attachment_upload(tenant=tenant, visitor=visitor, filename=upload.filename,
+                                                  content_type=upload.content_type, data=upload.data)
+    except ValidationError as exc:
+        return errors_response(exc)
+    return uploaded_response(item)
+
+
+@require_GET
+def attachment_download(request: HttpRequest, attachment_id: int, **kwargs: object) -> HttpResponse:
+    visitor = _visitor(request)
+    if visitor is None:
+        raise Http404("No such attachment.")
+    return attachment_response(selectors.attachment_for_visitor(
+        tenant=request.tenant, visitor=visitor, attachment_id=attachment_id))  # type: ignore[attr-defined]

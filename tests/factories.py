@@ -115,6 +115,18 @@ class ChatMessageFactory(TenantOwnedFactory):
     seq = factory.Sequence(lambda n: n + 1)
     sender = "customer"
     text = "Hello"
+
+
+class ChatAttachmentFactory(TenantOwnedFactory):
+    class Meta:
+        model = "chat.ChatAttachment"
+
+    conversation = factory.SubFactory(ConversationFactory, tenant=factory.SelfAttribute("..tenant"))
+    side = "customer"
+    filename = "receipt.txt"
+    content_type = "text/plain"
+    data = b"paid"
+    size = factory.LazyAttribute(lambda o: len(o.data))
 _SAME_TENANT = factory.SelfAttribute("..tenant")
 
 
@@ -325,6 +337,7 @@ TENANT_FACTORIES: dict[str, type[TenantOwnedFactory]] = {
     "chat.Visitor": VisitorFactory,
     "chat.Conversation": ConversationFactory,
     "chat.ChatMessage": ChatMessageFactory,
+    "chat.ChatAttachment": ChatAttachmentFactory,
     "tickets.Customer": CustomerFactory,
     "tickets.Team": TeamFactory,
     "tickets.TeamMember": TeamMemberFactory,

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
+
+from asgiref.sync import sync_to_async
 
 from chat import broadcast, selectors, services
 from chat.consumers.base import CLOSE_NOT_FOUND, ChatSocket, FrameError, int_field
 from chat.models import Conversation
 from chat.payloads import conversation_payload, message_payload
-from tenants import services as tenant_services
+from chat.services import presence
 from tenants.models import Membership, Tenant
 from tenants.selectors import member_list
 
+logger = logging.getLogger(__name__)
 
-def _console_state(tenant: Tenant, membership: Membership) -> tuple[dict[str, Any], list[Conversation]]:
-    tenant_services.member_set_presence(tenant=tenant, membership=membership, presence="online")
+
+def _console_state(
+    tenant: Tenant, membership: Membership, socket_id: str
+) -> tuple[dict[str, Any], list[Conversation]]:
+    current = presence.console_opened(tenant=tenant, membership=membership, socket_id=socket_id)
     user = membership.user
     mine = list(selectors.agent_conversations(tenant=tenant, agent=user))
     state = {
-        "type": "hello", "presence": "online", "me": user.id,
+        "type": "hello", "presence": current, "me": user.id,
         "counts": selectors.status_counts(tenant=tenant, agent=user),
         "waiting": [conversation_payload(c) for c in selectors.waiting_conversations(tenant=tenant)[:100]],
         "mine": [conversation_payload(c) for c in mine],
@@ -29,14 +37,15 @@ def _console_state(tenant: Tenant, membership: Membership) -> tuple[dict[str, An
 def _watch(tenant: Tenant, conversation_id: int, after: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     conversation = selectors.conversation_get(tenant=tenant, conversation_id=conversation_id)
     messages = selectors.messages_after(tenant=tenant, conversation=conversation, after=after, include_internal=True)
-    history = [dict(message_payload(m, author_name=m.author.display_name if m.author else "")) for m in messages]
+    history = [dict(message_payload(m, tenant_slug=tenant.slug, author_name=m.author.display_name if m.author else ""))
+               for m in messages]
     return dict(conversation_payload(conversation)), history
 
 
 class AgentChatConsumer(ChatSocket):
     handlers = {"watch": "watch", "unwatch": "unwatch", "take": "take", "reply": "reply", "note": "note",
                 "transfer": "transfer_chat", "close": "close_chat", "convert": "convert", "reopen": "reopen",
-                "typing": "typing", "read": "read", "presence": "presence", "ping": "ping"}
+                "typing": "typing", "read": "read", "presence": "set_presence", "ping": "ping"}
 
     async def connect(self) -> None:
         self.setup_delivery()
@@ -49,17 +58,37 @@ class AgentChatConsumer(ChatSocket):
         await self.accept()
         await self.join(broadcast.lobby_group(tenant.id))
         await self.join(broadcast.agent_group(tenant.id, self.user.id))
-        state, mine = await self.db(_console_state, tenant=tenant, membership=membership)
+        state, mine = await self.db(_console_state, tenant=tenant, membership=membership,
+                                    socket_id=self.channel_name)
+        self.closing = False
+        self.heartbeat = asyncio.create_task(self._heartbeat())
         for conversation in mine:
             self.conversations[conversation.id] = conversation
             await self.join_conversation(conversation.id)
         await self.send_json(state)
 
+    async def _heartbeat(self) -> None:
+        """Keep this socket counted as open (chat/services/presence.py); a dead process stops doing this."""
+        beat = sync_to_async(presence.console_heartbeat, thread_sensitive=False)
+        while True:
+            await asyncio.sleep(presence.HEARTBEAT_S)
+            try:
+                alive = await beat(tenant_id=self.tenant.id, membership_id=self.membership.id,
+                                   socket_id=self.channel_name)
+                if not alive and not self.closing:
+                    await self.db(presence.console_opened, tenant=self.tenant, membership=self.membership,
+                                  socket_id=self.channel_name)
+            except Exception:  # Redis or the database briefly away: try again at the next beat
+                logger.warning("chat presence heartbeat failed", exc_info=True)
+
     async def disconnect(self, code: int) -> None:
+        self.closing = True
         await super().disconnect(code)
+        if getattr(self, "heartbeat", None) is not None:
+            self.heartbeat.cancel()
         if getattr(self, "membership", None) is not None:
-            await self.db(tenant_services.member_set_presence, tenant=self.tenant, membership=self.membership,
-                          presence="offline")
+            await self.db(presence.console_closed, tenant=self.tenant, membership=self.membership,
+                          socket_id=self.channel_name)
 
     async def join_conversation(self, conversation_id: int) -> None:
         await self.join(broadcast.conversation_group(self.tenant.id, conversation_id))
@@ -112,7 +141,7 @@ class AgentChatConsumer(ChatSocket):
         client_msg_id = content.get("client_msg_id", "")
         message = await self.db(lambda: service(
             tenant=self.tenant, conversation=self._conversation(content), agent=self.user,
-            text=content.get("text"), client_msg_id=client_msg_id))
+            text=content.get("text"), client_msg_id=client_msg_id, attachment_ids=content.get("attachments")))
         await self.send_json({"type": "ack", "client_msg_id": client_msg_id, "id": message.id, "seq": message.seq,
                               "conversation": message.conversation_id})
 
@@ -161,13 +190,12 @@ class AgentChatConsumer(ChatSocket):
         await self.db(lambda: services.mark_read(
             tenant=self.tenant, conversation=self._conversation(content), by_customer=False, seq=seq))
 
-    async def presence(self, content: dict[str, Any]) -> None:
-        presence = content.get("presence")
-        if presence not in ("online", "away"):
+    async def set_presence(self, content: dict[str, Any]) -> None:
+        """Answered by a "presence" frame to every console tab of the agent, this one included."""
+        chosen = content.get("presence")
+        if chosen not in ("online", "away"):
             raise FrameError("invalid", "Presence is 'online' or 'away'.", {"presence": ["online or away"]})
-        await self.db(tenant_services.member_set_presence, tenant=self.tenant, membership=self.membership,
-                      presence=presence)
-        await self.send_json({"type": "presence", "presence": presence})
+        await self.db(presence.presence_choose, tenant=self.tenant, membership=self.membership, presence=chosen)
 
     async def on_event(self, payload: dict[str, Any]) -> None:
         if payload.get("type") == "typing" and payload.get("who") == "agent":

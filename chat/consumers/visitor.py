@@ -36,7 +36,8 @@ def _open(tenant: Tenant, token: str) -> tuple[Visitor, Conversation, dict[str, 
 
 def _history(tenant: Tenant, conversation: Conversation, after: int) -> list[dict[str, Any]]:
     messages = selectors.messages_after(tenant=tenant, conversation=conversation, after=after, include_internal=False)
-    return [dict(message_payload(m, author_name=m.author.display_name if m.author else "")) for m in messages]
+    return [dict(message_payload(m, tenant_slug=tenant.slug, author_name=m.author.display_name if m.author else ""))
+            for m in messages]
 
 
 class VisitorConsumer(ChatSocket):
@@ -82,7 +83,7 @@ class VisitorConsumer(ChatSocket):
     async def resume(self, content: dict[str, Any]) -> None:
         await self.attach(int_field(content, "after", default=0))
 
-    def _post(self, text: Any, client_msg_id: Any) -> Any:
+    def _post(self, text: Any, client_msg_id: Any, attachment_ids: Any) -> Any:
         over = ratelimit.hits(scopes=[
             (f"chat:v:{self.tenant.id}:{self.visitor.id}", self.limits["visitor"]),
             (f"chat:t:{self.tenant.id}", self.limits["tenant"]),
@@ -91,13 +92,15 @@ class VisitorConsumer(ChatSocket):
             who = "you" if ":v:" in over else "this help desk"
             raise FrameError("rate_limited", f"Too many messages from {who}; wait a moment and try again.")
         return services.post_customer_message(
-            tenant=self.tenant, conversation=self.conversation, text=text, client_msg_id=client_msg_id)
+            tenant=self.tenant, conversation=self.conversation, text=text, client_msg_id=client_msg_id,
+            attachment_ids=attachment_ids)
 
     async def message(self, content: dict[str, Any]) -> None:
         client_msg_id = content.get("client_msg_id")
         if not isinstance(client_msg_id, str) or not client_msg_id:
             raise FrameError("invalid", "Give each message a 'client_msg_id'.", {"client_msg_id": ["Required."]})
-        message = await self.db(self._post, text=content.get("text"), client_msg_id=client_msg_id)
+        message = await self.db(self._post, text=content.get("text"), client_msg_id=client_msg_id,
+                                attachment_ids=content.get("attachments"))
         await self.send_json({"type": "ack", "client_msg_id": client_msg_id, "id": message.id, "seq": message.seq})
 
     async def typing(self, content: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chat.selectors import conversation_get, recent_messages
+from chat.services.attachments import attachment_upload, visitor_attachment_upload
 from chat.services.lifecycle import (
     agent_take_over,
     close,
@@ -22,6 +23,7 @@ __all__ = [
     "ChatSession",
     "agent_reply",
     "agent_take_over",
+    "attachment_upload",
     "chat_settings_update",
     "chat_start",
     "close",
@@ -40,5 +42,6 @@ __all__ = [
     "recent_messages",
     "reopen",
     "transfer",
+    "visitor_attachment_upload",
     "visitor_from_token",
 ]

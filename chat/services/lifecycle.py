@@ -16,6 +16,7 @@ from django.utils import timezone
 from chat import broadcast, events, selectors
 from chat.models import ChatMessage, Conversation, Sender, Status
 from chat.payloads import conversation_payload
+from chat.services import presence
 from chat.services.messages import post_system
 from tenants.models import Tenant, User
 from tenants.selectors import membership_for
@@ -53,9 +54,16 @@ def _clean_sources(sources: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def _offer(tenant: Tenant, conversation: Conversation) -> None:
-    """Routing: only agents who are online now get the new-chat notification."""
+    """Routing: only agents who are online now get the new-chat notification.
+
+    Online in the database and with a live console socket: an agent whose web process died keeps "online" in the
+    database until here, where they are set offline (chat/services/presence.py).
+    """
     payload = {**conversation_payload(conversation), "type": "offer"}
-    for membership in selectors.available_agents(tenant=tenant):
+    online = list(selectors.available_agents(tenant=tenant))
+    live = presence.connected(tenant=tenant, memberships=online)
+    presence.mark_gone(tenant=tenant, memberships=[m for m in online if m not in live])
+    for membership in live:
         broadcast.to_agent(tenant.id, membership.user_id, payload)
 
 
@@ -148,18 +156,35 @@ def transfer(*, tenant: Tenant, conversation: Conversation, actor: User, to_agen
 
 def conversation_transcript(*, tenant: Tenant, conversation: Conversation,
                             include_internal: bool = False) -> list[dict[str, Any]]:
-    """The whole conversation, oldest first: items {sender, text, created_at (datetime), author}.
+    """The whole conversation, oldest first: items {sender, text, created_at (datetime), author, attachments}.
 
-    ``sender`` is customer, agent, bot or system (what tickets.services.ticket_create_from_chat takes).
+    ``sender`` is customer, agent, bot or system (what tickets.services.ticket_create_from_chat takes);
+    ``attachments`` is the metadata of the message's files ({id, filename, content_type, size}).
     """
     messages = ChatMessage.objects.for_tenant(tenant).filter(conversation=conversation).select_related("author")
     if not include_internal:
         messages = messages.filter(internal=False)
     return [
         {"sender": m.sender, "text": m.text, "created_at": m.created_at,
-         "author": m.author.display_name if m.author is not None else ""}
+         "author": m.author.display_name if m.author is not None else "", "attachments": list(m.attachments)}
         for m in messages.order_by("seq")
     ]
+
+
+def _ticket_transcript(tenant: Tenant, conversation: Conversation) -> list[dict[str, Any]]:
+    """The transcript with each message's files as tickets.services.AttachmentIn: the ticket gets its own copies,
+    so it stands alone (shown in its thread, sent with email replies) whatever later happens to the chat."""
+    from tickets.services import AttachmentIn
+
+    transcript = conversation_transcript(tenant=tenant, conversation=conversation)
+    ids = [meta["id"] for item in transcript for meta in item["attachments"]]
+    files = selectors.attachment_files(tenant=tenant, conversation=conversation, ids=ids)
+    for item in transcript:
+        item["attachments"] = [
+            AttachmentIn(files[meta["id"]].filename, files[meta["id"]].content_type, bytes(files[meta["id"]].data))
+            for meta in item["attachments"] if meta["id"] in files
+        ]
+    return transcript
 
 
 def _make_ticket(tenant: Tenant, conversation: Conversation) -> int:
@@ -168,11 +193,11 @@ def _make_ticket(tenant: Tenant, conversation: Conversation) -> int:
 
     visitor = conversation.visitor
     first = next((m for m in selectors.recent_messages(tenant=tenant, conversation=conversation, limit=200)
-                  if m.sender == Sender.CUSTOMER), None)
+                  if m.sender == Sender.CUSTOMER and m.text), None)
     subject = f"Chat: {first.text[:80]}" if first is not None else f"Chat with {visitor}"
     ticket = ticket_create_from_chat(
         tenant=tenant, customer_email=visitor.email, customer_name=visitor.name, subject=subject,
-        transcript=conversation_transcript(tenant=tenant, conversation=conversation),
+        transcript=_ticket_transcript(tenant, conversation),
     )
     return int(ticket.id)
 

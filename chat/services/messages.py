@@ -14,6 +14,7 @@ from django.utils import timezone
 from chat import broadcast, events
 from chat.models import ChatMessage, Conversation, Sender, Status
 from chat.payloads import message_payload
+from chat.services.attachments import AttachmentMeta, attachments_for_message
 from tenants.models import Tenant, User
 
 MAX_TEXT = 4000
@@ -28,7 +29,9 @@ class _Slot:
     assigned_agent_id: int | None
 
 
-def _clean_text(text: object) -> str:
+def _clean_text(text: object, *, files: bool = False) -> str:
+    if files and (text is None or text == ""):
+        return ""  # a message of files only
     if not isinstance(text, str) or not text.strip():
         raise ValidationError({"text": "Write a message."})
     if len(text) > MAX_TEXT:
@@ -88,7 +91,7 @@ _INSERT = (
 def append(
     *, tenant: Tenant, conversation_id: int, slot: _Slot, sender: str, text: str, author: User | None = None,
     internal: bool = False, client_msg_id: str = "", meta: dict[str, object] | None = None,
-    attachments: list[dict[str, str]] | None = None,
+    attachments: list[AttachmentMeta] | None = None,
 ) -> ChatMessage | None:
     """Store one message under a taken sequence number and broadcast it once the transaction commits.
 
@@ -110,7 +113,8 @@ def append(
     message.id = row[0]
     message._state.adding, message._state.db = False, connection.alias
     author_name = author.display_name if author is not None else ""
-    broadcast.to_conversation(tenant.id, conversation_id, message_payload(message, author_name=author_name),
+    broadcast.to_conversation(tenant.id, conversation_id,
+                              message_payload(message, tenant_slug=tenant.slug, author_name=author_name),
                               staff=internal)
     return message
 
@@ -144,19 +148,24 @@ def post_system(*, tenant: Tenant, conversation_id: int, text: str, internal: bo
 # fewer on every chat message. An exception through such a block would doom the caller's whole transaction, so the
 # refusals below give their sequence number back, leave the block normally, and raise after it.
 def post_customer_message(
-    *, tenant: Tenant, conversation: Conversation, text: str, client_msg_id: str,
-    attachments: list[dict[str, str]] | None = None,
+    *, tenant: Tenant, conversation: Conversation, text: str, client_msg_id: str, attachment_ids: object = None,
 ) -> ChatMessage:
-    """The customer wrote. A resend with the same client id returns the stored message and broadcasts nothing."""
-    text, client_msg_id = _clean_text(text), _clean_client_id(client_msg_id)
+    """The customer wrote. A resend with the same client id returns the stored message and broadcasts nothing.
+
+    ``attachment_ids``: the customer's uploads in this conversation to send with it (one SELECT, only when given).
+    """
+    files = attachments_for_message(tenant=tenant, conversation_id=conversation.id, attachment_ids=attachment_ids,
+                                    side=Sender.CUSTOMER) if attachment_ids else []
+    text, client_msg_id = _clean_text(text, files=bool(files)), _clean_client_id(client_msg_id)
     with transaction.atomic(savepoint=False):
         slot = _take_seq(tenant, conversation.id)
         if slot is not None and slot.status != Status.CLOSED:
             # Under the row lock: a concurrent resend of the same id waits, then conflicts with ours.
             message, new = _append_once(tenant=tenant, conversation_id=conversation.id, slot=slot,
                                         sender=Sender.CUSTOMER, text=text, client_msg_id=client_msg_id,
-                                        attachments=attachments)
-            if new:
+                                        attachments=files)
+            # Files alone give the bot nothing to answer: only messages with text are announced to it.
+            if new and text:
                 transaction.on_commit(partial(
                     events.customer_message_posted.send, sender=ChatMessage, tenant_id=tenant.id,
                     conversation_id=conversation.id, message_id=message.id,
@@ -196,16 +205,25 @@ def post_bot_reply(
                       meta={"citations": _clean_citations(citations)})
 
 
+def _agent_files(tenant: Tenant, conversation: Conversation, attachment_ids: object) -> list[AttachmentMeta]:
+    if not attachment_ids:
+        return []
+    return attachments_for_message(tenant=tenant, conversation_id=conversation.id, attachment_ids=attachment_ids,
+                                   side=Sender.AGENT)
+
+
 def agent_reply(
-    *, tenant: Tenant, conversation: Conversation, agent: User, text: str, client_msg_id: str = ""
+    *, tenant: Tenant, conversation: Conversation, agent: User, text: str, client_msg_id: str = "",
+    attachment_ids: object = None,
 ) -> ChatMessage:
     """The assigned agent answers the customer (idempotent on the client id, like the customer's messages)."""
-    text, client_msg_id = _clean_text(text), _clean_client_id(client_msg_id)
+    files = _agent_files(tenant, conversation, attachment_ids)
+    text, client_msg_id = _clean_text(text, files=bool(files)), _clean_client_id(client_msg_id)
     with transaction.atomic(savepoint=False):
         slot = _take_seq(tenant, conversation.id)
         if slot is not None and slot.status == Status.AGENT and slot.assigned_agent_id == agent.id:
             return _append_once(tenant=tenant, conversation_id=conversation.id, slot=slot, sender=Sender.AGENT,
-                                text=text, author=agent, client_msg_id=client_msg_id)[0]
+                                text=text, author=agent, client_msg_id=client_msg_id, attachments=files)[0]
         if slot is not None:
             _give_back_seq(tenant, conversation.id)
             existing = _existing(tenant, conversation.id, client_msg_id)
@@ -215,15 +233,18 @@ def agent_reply(
 
 
 def note_add(
-    *, tenant: Tenant, conversation: Conversation, agent: User, text: str, client_msg_id: str = ""
+    *, tenant: Tenant, conversation: Conversation, agent: User, text: str, client_msg_id: str = "",
+    attachment_ids: object = None,
 ) -> ChatMessage:
-    """An internal note: any agent of the tenant may add one; the customer never receives it."""
-    text, client_msg_id = _clean_text(text), _clean_client_id(client_msg_id)
+    """An internal note: any agent of the tenant may add one; the customer never receives it (nor its files)."""
+    files = _agent_files(tenant, conversation, attachment_ids)
+    text, client_msg_id = _clean_text(text, files=bool(files)), _clean_client_id(client_msg_id)
     with transaction.atomic(savepoint=False):
         slot = _take_seq(tenant, conversation.id)
         if slot is not None:
             return _append_once(tenant=tenant, conversation_id=conversation.id, slot=slot, sender=Sender.AGENT,
-                                text=text, author=agent, internal=True, client_msg_id=client_msg_id)[0]
+                                text=text, author=agent, internal=True, client_msg_id=client_msg_id,
+                                attachments=files)[0]
     raise ValidationError({"conversation": "No such conversation."})
 
 

@@ -68,12 +68,52 @@
       ({customer: (convs[m.conversation] || {}).visitor || "Customer", bot: "Bot", agent: m.author || "Agent", system: ""}[m.sender]);
     if (who.textContent) li.appendChild(who);
     li.appendChild(document.createTextNode(m.text));
+    if (m.attachments && m.attachments.length) li.appendChild(fileLinks(m.attachments));
     if (m.citations && m.citations.length) {
       var s = document.createElement("span"); s.className = "sources";
       s.textContent = "Sources: " + m.citations.map(function (c) { return c.title; }).join(", ");
       li.appendChild(s);
     }
     return li;
+  }
+
+  function fileLinks(files) {
+    var ul = document.createElement("ul");
+    ul.className = "files";
+    files.forEach(function (f) {
+      var li = document.createElement("li"), a = document.createElement("a");
+      a.href = f.agent_url; a.className = "attachment"; a.textContent = f.filename; a.setAttribute("download", f.filename);
+      li.appendChild(a);
+      li.appendChild(document.createTextNode(" (" + Math.max(1, Math.round(f.size / 1024)) + " KB)"));
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+
+  // Files uploaded for the open conversation, sent with the next reply or note: [{id, filename}].
+  var staged = [];
+  function renderStaged() {
+    var ul = $("reply-staged");
+    ul.innerHTML = "";
+    staged.forEach(function (f, i) {
+      var li = document.createElement("li"), x = document.createElement("button");
+      li.textContent = f.filename;
+      x.type = "button"; x.textContent = "×"; x.setAttribute("aria-label", "Remove " + f.filename);
+      x.addEventListener("click", function () { staged.splice(i, 1); renderStaged(); });
+      li.appendChild(x); ul.appendChild(li);
+    });
+  }
+  function upload(file) {
+    var body = new FormData(), conversation = current;
+    body.append("file", file);
+    var csrf = document.querySelector("#reply-form [name=csrfmiddlewaretoken]").value;
+    return fetch("/t/" + slug + "/chat/" + conversation + "/attachments/", {
+      method: "POST", body: body, headers: {"X-CSRFToken": csrf}, credentials: "same-origin",
+    }).then(function (r) { return r.json().then(function (b) { return {ok: r.ok, body: b}; }); })
+      .then(function (res) {
+        if (!res.ok) { $("pane-error").textContent = res.body.detail || "The file could not be sent."; return; }
+        if (conversation === current) { staged.push(res.body); renderStaged(); }
+      }, function () { $("pane-error").textContent = "The file could not be sent. Check your connection."; });
   }
 
   function showPane(c) {
@@ -100,6 +140,7 @@
     current = id;
     document.dispatchEvent(new CustomEvent("console:open", {detail: {conversation: id}}));  // chat-suggestions.js
     $("pane-messages").innerHTML = "";
+    staged = []; renderStaged();
     seen[id] = {};
     lastSeq[id] = 0;
     $("pane-error").textContent = "";
@@ -207,10 +248,18 @@
   $("reply-form").addEventListener("submit", function (e) {
     e.preventDefault();
     var text = $("reply-text").value.trim();
-    if (!text) return;
+    if (!text && !staged.length) return;
     document.dispatchEvent(new CustomEvent("console:send", {detail: {conversation: current, text: text, note: $("as-note").checked}}));
-    act($("as-note").checked ? "note" : "reply", {text: text, client_msg_id: uid()});
+    act($("as-note").checked ? "note" : "reply", {
+      text: text, client_msg_id: uid(), attachments: staged.map(function (f) { return f.id; }),
+    });
     $("reply-text").value = "";
+    staged = []; renderStaged();
+  });
+  $("reply-file").addEventListener("change", function () {
+    $("pane-error").textContent = "";
+    Array.prototype.forEach.call(this.files, upload);
+    this.value = "";
   });
   $("reply-text").addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("reply-form").requestSubmit(); return; }

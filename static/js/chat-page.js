@@ -26,6 +26,7 @@
       li.appendChild(who);
     }
     li.appendChild(document.createTextNode(m.text));
+    if (m.attachments && m.attachments.length) li.appendChild(fileLinks(m.attachments));
     if (m.citations && m.citations.length) {
       var sources = document.createElement("span");
       sources.className = "sources";
@@ -39,6 +40,47 @@
       li.appendChild(sources);
     }
     return li;
+  }
+
+  function fileLinks(files) {
+    var ul = document.createElement("ul");
+    ul.className = "files";
+    files.forEach(function (f) {
+      var li = document.createElement("li"), a = document.createElement("a"), size = document.createElement("span");
+      // A plain link: the signed token authenticates the download (no cookie inside a third-party page).
+      a.href = f.url ? f.url + "?token=" + encodeURIComponent(token) : "#";
+      a.className = "attachment"; a.textContent = f.filename; a.setAttribute("download", f.filename);
+      size.className = "size"; size.textContent = " (" + Math.max(1, Math.round(f.size / 1024)) + " KB)";
+      li.appendChild(a); li.appendChild(size); ul.appendChild(li);
+    });
+    return ul;
+  }
+
+  // Files uploaded and waiting for the next message: [{id, filename, size}].
+  var staged = [];
+  function renderStaged() {
+    var ul = $("staged");
+    ul.innerHTML = "";
+    staged.forEach(function (f, i) {
+      var li = document.createElement("li"), x = document.createElement("button");
+      li.textContent = f.filename;
+      x.type = "button"; x.textContent = "×"; x.setAttribute("aria-label", "Remove " + f.filename);
+      x.addEventListener("click", function () { staged.splice(i, 1); renderStaged(); });
+      li.appendChild(x); ul.appendChild(li);
+    });
+  }
+  function fileError(text) { $("file-error").textContent = text || ""; $("file-error").hidden = !text; }
+
+  function upload(file) {
+    var body = new FormData();
+    body.append("file", file);
+    fileError("");
+    return fetch("/c/" + slug + "/attachments/", {method: "POST", body: body, headers: {"X-Chat-Token": token}})
+      .then(function (r) { return r.json().then(function (b) { return {ok: r.ok, body: b}; }); })
+      .then(function (res) {
+        if (res.ok) { staged.push(res.body); renderStaged(); }
+        else fileError(res.body.detail || "The file could not be sent.");
+      }, function () { fileError("The file could not be sent. Check your connection."); });
   }
 
   function render(m) {
@@ -86,7 +128,9 @@
         if (f.rated) { $("csat").hidden = true; $("csat-thanks").hidden = false; }
         else if (f.status === "closed") { $("csat").hidden = false; }
         // Resend what never got an ack: the client id makes it idempotent.
-        Object.keys(pending).forEach(function (id) { send({type: "message", text: pending[id].text, client_msg_id: id}); });
+        Object.keys(pending).forEach(function (id) {
+          send({type: "message", text: pending[id].text, client_msg_id: id, attachments: pending[id].attachments});
+        });
         break;
       case "message":
         if (f.conversation !== conversationId || seen[f.seq]) return;
@@ -180,13 +224,18 @@
   $("composer").addEventListener("submit", function (e) {
     e.preventDefault();
     var text = $("text").value.trim();
-    if (!text) return;
-    var id = uid();
-    var li = bubble({sender: "customer", text: text, pending: true});
-    pending[id] = {text: text, li: li};
+    if (!text && !staged.length) return;
+    var id = uid(), files = staged, ids = files.map(function (f) { return f.id; });
+    var li = bubble({sender: "customer", text: text, pending: true, attachments: files});
+    pending[id] = {text: text, li: li, attachments: ids};
     $("messages").appendChild(li);
     $("text").value = "";
-    send({type: "message", text: text, client_msg_id: id});
+    staged = []; renderStaged();
+    send({type: "message", text: text, client_msg_id: id, attachments: ids});
+  });
+  $("file").addEventListener("change", function () {
+    Array.prototype.forEach.call(this.files, upload);
+    this.value = "";
   });
   $("text").addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("composer").requestSubmit(); return; }

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Browser, expect
 
 from chat.models import Conversation, Status
 from tenants.rls import tenant_context
 from tests.factories import PASSWORD
+from tickets.models import Attachment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,6 +70,22 @@ def test_customer_asks_for_a_human_and_an_agent_takes_over(browser: Browser, asg
     expect(agent.locator("#pane-messages li.customer").last).to_contain_text("The one on Main Street")
     expect(customer.locator("#messages li.customer .seen").last).to_be_visible()  # the agent has read it
 
+    # The customer attaches a file; the agent sees it as a link and downloads it.
+    customer.set_input_files("#file", files=[{"name": "receipt.txt", "mimeType": "text/plain",
+                                              "buffer": b"paid 20 EUR"}])
+    expect(customer.locator("#staged li")).to_contain_text("receipt.txt")
+    customer.fill("#text", "Here is the receipt")
+    customer.press("#text", "Enter")
+    link = agent.locator("#pane-messages li.customer a.attachment")
+    expect(link).to_have_text("receipt.txt")
+    expect(link).to_have_attribute("href", re.compile(r"^/t/acme/chat/attachments/\d+/$"))
+    with agent.expect_download() as download:
+        link.click()
+    assert Path(download.value.path()).read_bytes() == b"paid 20 EUR"
+    own = customer.locator("#messages li.customer a.attachment")
+    expect(own).to_have_text("receipt.txt")
+    assert customer.request.get(asgi_server + own.get_attribute("href")).body() == b"paid 20 EUR"
+
     agent.click("#close-ticket")
     expect(customer.locator("#csat")).to_be_visible()
     expect(customer.locator("#chat-state")).to_have_text("Chat ended")
@@ -81,5 +101,9 @@ def test_customer_asks_for_a_human_and_an_agent_takes_over(browser: Browser, asg
             Status.CLOSED, 5, "Fast and kind")
         assert conversation.ticket_id is not None
         transcript = _ticket_transcript(acme, conversation.ticket_id)
-    for line in ("My card was swallowed by an ATM", "I've blocked the card", "The one on Main Street"):
+    for line in ("My card was swallowed by an ATM", "I've blocked the card", "The one on Main Street",
+                 "Here is the receipt"):
         assert line in transcript
+    with tenant_context(acme.id):
+        files = Attachment.objects.for_tenant(acme).filter(message__ticket_id=conversation.ticket_id)
+        assert [(f.filename, bytes(f.data)) for f in files] == [("receipt.txt", b"paid 20 EUR")]

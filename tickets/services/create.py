@@ -100,8 +100,8 @@ def ticket_create(
     return ticket
 
 
-def _transcript_items(transcript: list[dict[str, Any]]) -> list[tuple[str, str, datetime]]:
-    items: list[tuple[str, str, datetime]] = []
+def _transcript_items(transcript: list[dict[str, Any]]) -> list[tuple[str, str, datetime, list[AttachmentIn]]]:
+    items: list[tuple[str, str, datetime, list[AttachmentIn]]] = []
     for index, item in enumerate(transcript):
         sender, text = item.get("sender"), str(item.get("text") or "").strip()
         if sender not in CHAT_SENDERS:
@@ -109,8 +109,13 @@ def _transcript_items(transcript: list[dict[str, Any]]) -> list[tuple[str, str, 
         created_at = item.get("created_at")
         if not isinstance(created_at, datetime):
             raise ValidationError({"transcript": f"Item {index}: created_at must be a datetime."})
+        files = item.get("attachments") or []
+        if not isinstance(files, list) or not all(isinstance(f, AttachmentIn) for f in files):
+            raise ValidationError({"transcript": f"Item {index}: attachments must be AttachmentIn items."})
+        if files and not text:  # a message of files only still needs a body in the ticket's thread
+            text = "Sent " + ", ".join(f.filename for f in files)
         if text:
-            items.append((CHAT_SENDERS[sender], text, created_at))
+            items.append((CHAT_SENDERS[sender], text, created_at, files))
     if not items:
         raise ValidationError({"transcript": "The transcript has no messages."})
     return items
@@ -120,17 +125,21 @@ def _transcript_items(transcript: list[dict[str, Any]]) -> list[tuple[str, str, 
 def ticket_create_from_chat(
     *, tenant: Tenant, customer_email: str | None, customer_name: str, subject: str, transcript: list[dict[str, Any]],
 ) -> Ticket:
-    """A chat handed off to the ticket queue: its messages are the transcript, in order, with their times."""
+    """A chat handed off to the ticket queue: its messages are the transcript, in order, with their times.
+
+    Items: {sender, text, created_at, attachments (optional list of AttachmentIn, copied onto the message)}.
+    """
     items = _transcript_items(transcript)
     requester = customer_get_or_create(tenant=tenant, email=customer_email, name=customer_name or "Chat visitor")
     ticket = _new_ticket(tenant=tenant, subject=subject or items[0][1][:80], channel=Channel.CHAT,
                          requester=requester, priority=Priority.NORMAL, team=None, tags=["chat"],
                          created_at=items[0][2])
     last_customer_message = None
-    for author_type, text, created_at in items:
+    for author_type, text, created_at, files in items:
         message = message_create(
             tenant=tenant, ticket=ticket, kind=MessageKind.REPLY, author_type=author_type, body=text,
             author_customer=requester if author_type == AuthorType.CUSTOMER else None, created_at=created_at,
+            attachments=files,
         )
         if author_type == AuthorType.CUSTOMER:
             last_customer_message = message
