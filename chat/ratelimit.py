@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import time
 
-import redis
-from django.conf import settings
-from django.core.cache import BaseCache, caches
-
-
-@functools.cache
-def _client() -> redis.Redis:
-    """One client (and connection pool, which is thread-safe) per process. Django's cache object lives in a
-    context-local, so a call from a thread running a copied context (every chat message) would build a new pool
-    and open a new Redis connection each time."""
-    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
-
-
-@functools.cache
-def _keys() -> BaseCache:
-    # The cache's key scheme (prefix, version) without a context-local lookup per call.
-    return caches.create_connection("default")
+from helpdesk.redis_client import client, make_key
 
 
 def hit(*, scope: str, limit: int, window_s: int = 60) -> bool:
     """Count one event in ``scope``'s current window; False once the window holds more than ``limit``."""
     window = int(time.time() // window_s)
-    key = _keys().make_key(f"rl:{scope}:{window}")
-    pipe = _client().pipeline(transaction=False)
+    key = make_key(f"rl:{scope}:{window}")
+    pipe = client().pipeline(transaction=False)
     # SET NX EX then INCR (not EXPIRE NX, which Redis < 7 lacks): the window key always expires.
     pipe.set(key, 0, ex=window_s + 1, nx=True)
     pipe.incr(key)
@@ -39,8 +22,8 @@ def hit(*, scope: str, limit: int, window_s: int = 60) -> bool:
 def hits(*, scopes: list[tuple[str, int]], window_s: int = 60) -> str | None:
     """Count one event in each (scope, limit); return the first scope over its limit, or None."""
     window = int(time.time() // window_s)
-    pipe = _client().pipeline(transaction=False)
-    keys = [_keys().make_key(f"rl:{scope}:{window}") for scope, _ in scopes]
+    pipe = client().pipeline(transaction=False)
+    keys = [make_key(f"rl:{scope}:{window}") for scope, _ in scopes]
     for key in keys:
         pipe.set(key, 0, ex=window_s + 1, nx=True)
         pipe.incr(key)

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from chat import broadcast
+from helpdesk.redis_client import client, make_key
 from tenants.models import Membership, Tenant
 from tenants.services import member_set_presence
 
@@ -32,16 +31,12 @@ HEARTBEAT_S = 30
 AWAY_TTL_S = 7 * 24 * 3600
 
 
-def _client() -> Any:
-    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
-
-
 def _sockets_key(tenant_id: int, membership_id: int) -> str:
-    return cache.make_key(f"chat:presence:{tenant_id}:{membership_id}")
+    return make_key(f"chat:presence:{tenant_id}:{membership_id}")
 
 
 def _away_key(tenant_id: int, membership_id: int) -> str:
-    return cache.make_key(f"chat:away:{tenant_id}:{membership_id}")
+    return make_key(f"chat:away:{tenant_id}:{membership_id}")
 
 
 def _locked(tenant: Tenant, membership: Membership) -> Membership:
@@ -64,7 +59,7 @@ def console_opened(*, tenant: Tenant, membership: Membership, socket_id: str) ->
     """A console socket of the agent opened (or its entry had expired and came back): online, or still away."""
     current = _locked(tenant, membership)
     now, key = time.time(), _sockets_key(tenant.id, membership.id)
-    pipe = _client().pipeline(transaction=False)
+    pipe = client().pipeline(transaction=False)
     pipe.zremrangebyscore(key, "-inf", now)
     pipe.zadd(key, {socket_id: now + SOCKET_TTL_S})
     pipe.expire(key, SOCKET_TTL_S)
@@ -78,7 +73,7 @@ def console_heartbeat(*, tenant_id: int, membership_id: int, socket_id: str) -> 
     console_opened, which adds it back under the row lock. Only an existing entry is refreshed (XX), so a beat
     that races with console_closed cannot bring a closed socket back."""
     now, key = time.time(), _sockets_key(tenant_id, membership_id)
-    pipe = _client().pipeline(transaction=False)
+    pipe = client().pipeline(transaction=False)
     pipe.zadd(key, {socket_id: now + SOCKET_TTL_S}, xx=True, ch=True)
     pipe.expire(key, SOCKET_TTL_S)
     changed, _ = pipe.execute()
@@ -90,7 +85,7 @@ def console_closed(*, tenant: Tenant, membership: Membership, socket_id: str) ->
     """A console socket closed: offline once no live socket of the agent is left; otherwise unchanged."""
     current = _locked(tenant, membership)
     now, key = time.time(), _sockets_key(tenant.id, membership.id)
-    pipe = _client().pipeline(transaction=False)
+    pipe = client().pipeline(transaction=False)
     pipe.zrem(key, socket_id)
     pipe.zremrangebyscore(key, "-inf", now)
     pipe.zcard(key)
@@ -108,9 +103,9 @@ def presence_choose(*, tenant: Tenant, membership: Membership, presence: object)
     current = _locked(tenant, membership)
     away_key = _away_key(tenant.id, membership.id)
     if presence == "away":
-        _client().set(away_key, 1, ex=AWAY_TTL_S)
+        client().set(away_key, 1, ex=AWAY_TTL_S)
     else:
-        _client().delete(away_key)
+        client().delete(away_key)
     return _set(tenant, membership, current.presence, str(presence), announce=True)
 
 
@@ -126,7 +121,7 @@ def connected(*, tenant: Tenant, memberships: Iterable[Membership]) -> list[Memb
     if not members:
         return []
     now = time.time()
-    pipe = _client().pipeline(transaction=False)
+    pipe = client().pipeline(transaction=False)
     for member in members:
         pipe.zcount(_sockets_key(tenant.id, member.id), now, "+inf")
     return [member for member, count in zip(members, pipe.execute(), strict=True) if count]
