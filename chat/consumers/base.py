@@ -32,9 +32,11 @@ MAX_FRAME_BYTES = 16 * 1024
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
-# Chat DB calls spend most of their time waiting on PostgreSQL (a commit waits for the WAL flush), so a process can
-# run more of them at once than it has cores; each thread keeps its own persistent connection.
-_DB_THREADS = ThreadPoolExecutor(max_workers=int(os.environ.get("CHAT_DB_THREADS", "16")),
+# Chat DB calls spend most of their time waiting on PostgreSQL (a commit waits for the WAL flush), so two threads
+# overlap one call's wait with another's work. More threads do not add throughput: they queue for the GIL ahead of
+# the event loop, which then stalls every socket of the process (bench/chat_load.py on 2 cores held 200 msg/s with
+# 16 threads, 250 with 4, 300 with 2, and 300 failed with 1). Each thread keeps its own persistent connection.
+_DB_THREADS = ThreadPoolExecutor(max_workers=int(os.environ.get("CHAT_DB_THREADS", "2")),
                                  thread_name_prefix="chat-db")
 
 
