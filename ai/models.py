@@ -54,7 +54,7 @@ class Trace(TenantOwned):
     input_text = models.TextField(blank=True)  # redacted
     query = models.TextField(blank=True)
     hits = models.JSONField(default=list, blank=True)
-    decision = models.CharField(max_length=20, blank=True)
+    decision = models.CharField(max_length=100, blank=True)  # an action or a category (slugs up to 80)
     reason = models.CharField(max_length=40, blank=True)
     backend = models.CharField(max_length=20, blank=True)
     model = models.CharField(max_length=300, blank=True)

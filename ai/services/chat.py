@@ -3,6 +3,10 @@ agent holds the conversation) leaves a suggestion that is pushed live to the age
 
 from __future__ import annotations
 
+import logging
+
+from django.db import transaction
+
 from ai import answering
 from ai.backends.generation import Turn
 from ai.models import Suggestion, Trace
@@ -16,6 +20,8 @@ from chat import selectors as chat_selectors
 from chat import services as chat_services
 from chat.models import ChatMessage, Conversation, Sender, Status
 from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
 
 HISTORY = 10
 
@@ -64,6 +70,10 @@ def chat_message_process(*, tenant: Tenant, message_id: int) -> None:
     message = ChatMessage.objects.for_tenant(tenant).select_related("conversation").filter(id=message_id).first()
     if message is None or message.sender != Sender.CUSTOMER:
         return
-    chat_triage(tenant=tenant, settings=settings_get(tenant=tenant), conversation=message.conversation,
-                message=message)
+    try:
+        with transaction.atomic():  # a savepoint: a failed triage must not cost the customer their answer
+            chat_triage(tenant=tenant, settings=settings_get(tenant=tenant), conversation=message.conversation,
+                        message=message)
+    except Exception:
+        logger.exception("triage of chat message %s failed; answering anyway", message_id)
     chat_answer(tenant=tenant, message_id=message_id)

@@ -9,7 +9,7 @@ from ai.services import settings as ai_settings
 from ai.services.chat import chat_message_process
 from ai.services.tickets import ticket_message_process
 from chat import services as chat_services
-from chat.models import Conversation, Status
+from chat.models import ChatMessage, Conversation, Status
 from tenants.models import Tenant, User
 from tenants.rls import tenant_context
 from tests.factories import TeamFactory
@@ -107,3 +107,31 @@ def test_the_category_is_recorded_while_the_bot_is_off_too(acme, demo_kb) -> Non
         ai_settings.settings_update(tenant=acme, actor=None, auto_reply_chat=False)
     conversation = _say(acme, conversation, "How much does express card delivery cost?", 1)
     assert conversation.category == "cards"
+
+
+def test_a_long_category_slug_is_recorded_on_the_conversation_and_its_trace(acme, demo_kb) -> None:
+    # "payments-and-transfers" is longer than the trace's decision column once was: the task then failed and the
+    # customer got no answer at all.
+    demo_kb(acme, "payments-and-transfers")
+    conversation = _start(acme)
+    conversation = _say(acme, conversation, "How long does an international transfer take to arrive?", 1)
+    assert conversation.category == "payments-and-transfers"
+    with tenant_context(acme.id):
+        trace = Trace.objects.for_tenant(acme).filter(conversation_id=conversation.id, kind=Trace.Kind.TRIAGE).get()
+        assert trace.decision == "payments-and-transfers"
+        assert Trace.objects.for_tenant(acme).filter(conversation_id=conversation.id,
+                                                     kind=Trace.Kind.CHAT_ANSWER).exists()
+
+
+def test_a_failing_triage_still_lets_the_bot_answer(acme, demo_kb, monkeypatch) -> None:
+    demo_kb(acme, "cards")
+    conversation = _start(acme)
+
+    def broken(**kwargs: object) -> None:
+        Trace.objects.create(tenant=acme, kind="x" * 500, source_id=0)  # a database error inside the transaction
+
+    monkeypatch.setattr("ai.services.chat.chat_triage", broken)
+    _say(acme, conversation, "How much does express card delivery cost?", 1)
+    with tenant_context(acme.id):
+        bot = ChatMessage.objects.for_tenant(acme).filter(conversation=conversation, sender="bot")
+        assert bot.exists()
