@@ -21,7 +21,15 @@ def chat_answer(tenant_id: int, message_id: int) -> None:
     from ai.services import chat
     from tenants.models import Tenant
 
-    chat.chat_message_process(tenant=Tenant.objects.get(id=tenant_id), message_id=message_id)
+    chat.chat_answer(tenant=Tenant.objects.get(id=tenant_id), message_id=message_id)
+
+
+@shared_task(base=TenantTask, name="ai.tasks.chat_triage")
+def chat_triage(tenant_id: int, message_id: int) -> None:
+    from ai.services import chat
+    from tenants.models import Tenant
+
+    chat.chat_message_triage(tenant=Tenant.objects.get(id=tenant_id), message_id=message_id)
 
 
 @shared_task(base=TenantTask, name="ai.tasks.classifier_train")

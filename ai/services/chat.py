@@ -1,11 +1,7 @@
-"""A customer's chat message: triage, then the bot replies with citations, hands off with a summary, or (when an
+"""A customer's chat message: the bot replies with citations, hands off with a summary, or (when an
 agent holds the conversation) leaves a suggestion that is pushed live to the agents watching it."""
 
 from __future__ import annotations
-
-import logging
-
-from django.db import transaction
 
 from ai import answering
 from ai.backends.generation import Turn
@@ -20,8 +16,6 @@ from chat import selectors as chat_selectors
 from chat import services as chat_services
 from chat.models import ChatMessage, Conversation, Sender, Status
 from tenants.models import Tenant
-
-logger = logging.getLogger(__name__)
 
 HISTORY = 10
 
@@ -65,15 +59,11 @@ def suggestion_publish(*, tenant: Tenant, conversation: Conversation, suggestion
                                           payload=dict(suggestion_payload(tenant=tenant, suggestion=suggestion)))
 
 
-def chat_message_process(*, tenant: Tenant, message_id: int) -> None:
-    """Every customer message: triage (recorded on the conversation), then the answer or suggestion."""
+def chat_message_triage(*, tenant: Tenant, message_id: int) -> Trace | None:
+    """Triage of a customer message, recorded on the conversation and shown to agents. A task of its own, after the
+    answer's: the customer waits for the answer, not for the labels."""
     message = ChatMessage.objects.for_tenant(tenant).select_related("conversation").filter(id=message_id).first()
     if message is None or message.sender != Sender.CUSTOMER:
-        return
-    try:
-        with transaction.atomic():  # a savepoint: a failed triage must not cost the customer their answer
-            chat_triage(tenant=tenant, settings=settings_get(tenant=tenant), conversation=message.conversation,
-                        message=message)
-    except Exception:
-        logger.exception("triage of chat message %s failed; answering anyway", message_id)
-    chat_answer(tenant=tenant, message_id=message_id)
+        return None
+    return chat_triage(tenant=tenant, settings=settings_get(tenant=tenant), conversation=message.conversation,
+                       message=message)

@@ -7,7 +7,7 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 
-from ai.services.chat import chat_message_process
+from ai.services.chat import chat_answer, chat_message_triage
 from chat import services as chat_services
 from tenants.rls import tenant_context
 from tests.chat.test_consumers import agent_socket, drain, receive_until, visitor_socket
@@ -21,9 +21,12 @@ def _start(tenant):
 
 
 def _process(tenant, message_id):
-    """What the Celery worker does for the customer's message (its own unit of work, committed at the end)."""
+    """What the Celery worker does for the customer's message: the answer task, then the triage task (each its
+    own unit of work, committed at its end)."""
     with tenant_context(tenant.id):
-        chat_message_process(tenant=tenant, message_id=message_id)
+        chat_answer(tenant=tenant, message_id=message_id)
+    with tenant_context(tenant.id):
+        chat_message_triage(tenant=tenant, message_id=message_id)
 
 
 async def test_the_suggestion_and_triage_reach_the_agent_and_never_the_customer(client, acme, bob, demo_kb):
@@ -49,6 +52,7 @@ async def test_the_suggestion_and_triage_reach_the_agent_and_never_the_customer(
     assert suggestion["conversation"] == session.conversation.id and "£5" in suggestion["text"]
     assert suggestion["citations"][0]["title"] == "How long does card delivery take?"
     assert suggestion["feedback_url"] == f"/t/acme/ai/suggestions/{suggestion['id']}/feedback/"
+    agent_frames += await receive_until(agent, "conversation", timeout=10)  # the triage task runs after the answer
     triage = [f for f in agent_frames if f["type"] == "conversation"]
     assert triage and triage[-1]["language"] == "en" and triage[-1]["category"] == "cards"
 
