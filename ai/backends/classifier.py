@@ -8,6 +8,7 @@ linear model over both beats either alone on banking77, and trains in seconds on
 
 from __future__ import annotations
 
+import functools
 import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -99,6 +100,16 @@ class TextClassifier:
                    classes=state["classes"], _vectorizers=state["vectorizers"], _model=state["model"])
 
 
+@functools.lru_cache(maxsize=256)
+def _label_vectors(embedder: Embedder, label_texts: tuple[str, ...]) -> np.ndarray:
+    """A tenant's category labels change rarely; embedding them on every message was most of a triage's time."""
+    import numpy as np
+
+    vectors = np.asarray(embedder(list(label_texts)))
+    vectors.flags.writeable = False  # shared by every later call
+    return vectors
+
+
 def zero_shot(texts: Sequence[str], descriptions: dict[str, str], *,
               embedder: Embedder = _default_embedder) -> list[Prediction]:
     """Nearest label by cosine similarity of the text to "name: description" (no labelled data needed)."""
@@ -107,7 +118,7 @@ def zero_shot(texts: Sequence[str], descriptions: dict[str, str], *,
     if not descriptions or not texts:
         return [Prediction(OOS, 0.0) for _ in texts]
     labels = list(descriptions)
-    label_vectors = np.asarray(embedder([f"{name}: {descriptions[name]}" for name in labels]))
+    label_vectors = _label_vectors(embedder, tuple(f"{name}: {descriptions[name]}" for name in labels))
     text_vectors = np.asarray(embedder(list(texts)))
     similarity = text_vectors @ label_vectors.T
     return [Prediction(labels[int(row.argmax())], float(row.max())) for row in similarity]
