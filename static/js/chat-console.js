@@ -78,31 +78,11 @@
   }
 
   function fileLinks(files) {
-    var ul = document.createElement("ul");
-    ul.className = "files";
-    files.forEach(function (f) {
-      var li = document.createElement("li"), a = document.createElement("a");
-      a.href = f.agent_url; a.className = "attachment"; a.textContent = f.filename; a.setAttribute("download", f.filename);
-      li.appendChild(a);
-      li.appendChild(document.createTextNode(" (" + Math.max(1, Math.round(f.size / 1024)) + " KB)"));
-      ul.appendChild(li);
-    });
-    return ul;
+    return ChatFiles.links(files, function (f) { return f.agent_url; });
   }
 
   // Files uploaded for the open conversation, sent with the next reply or note: [{id, filename}].
-  var staged = [];
-  function renderStaged() {
-    var ul = $("reply-staged");
-    ul.innerHTML = "";
-    staged.forEach(function (f, i) {
-      var li = document.createElement("li"), x = document.createElement("button");
-      li.textContent = f.filename;
-      x.type = "button"; x.textContent = "×"; x.setAttribute("aria-label", "Remove " + f.filename);
-      x.addEventListener("click", function () { staged.splice(i, 1); renderStaged(); });
-      li.appendChild(x); ul.appendChild(li);
-    });
-  }
+  var staged = ChatFiles.staged($("reply-staged"));
   function upload(file) {
     var body = new FormData(), conversation = current;
     body.append("file", file);
@@ -112,7 +92,7 @@
     }).then(function (r) { return r.json().then(function (b) { return {ok: r.ok, body: b}; }); })
       .then(function (res) {
         if (!res.ok) { $("pane-error").textContent = res.body.detail || "The file could not be sent."; return; }
-        if (conversation === current) { staged.push(res.body); renderStaged(); }
+        if (conversation === current) { staged.add(res.body); }
       }, function () { $("pane-error").textContent = "The file could not be sent. Check your connection."; });
   }
 
@@ -140,7 +120,7 @@
     current = id;
     document.dispatchEvent(new CustomEvent("console:open", {detail: {conversation: id}}));  // chat-suggestions.js
     $("pane-messages").innerHTML = "";
-    staged = []; renderStaged();
+    staged.clear();
     seen[id] = {};
     lastSeq[id] = 0;
     $("pane-error").textContent = "";
@@ -248,13 +228,13 @@
   $("reply-form").addEventListener("submit", function (e) {
     e.preventDefault();
     var text = $("reply-text").value.trim();
-    if (!text && !staged.length) return;
+    if (!text && !staged.files().length) return;
     document.dispatchEvent(new CustomEvent("console:send", {detail: {conversation: current, text: text, note: $("as-note").checked}}));
     act($("as-note").checked ? "note" : "reply", {
-      text: text, client_msg_id: uid(), attachments: staged.map(function (f) { return f.id; }),
+      text: text, client_msg_id: uid(), attachments: staged.files().map(function (f) { return f.id; }),
     });
     $("reply-text").value = "";
-    staged = []; renderStaged();
+    staged.clear();
   });
   $("reply-file").addEventListener("change", function () {
     $("pane-error").textContent = "";

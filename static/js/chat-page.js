@@ -43,32 +43,11 @@
   }
 
   function fileLinks(files) {
-    var ul = document.createElement("ul");
-    ul.className = "files";
-    files.forEach(function (f) {
-      var li = document.createElement("li"), a = document.createElement("a"), size = document.createElement("span");
-      // A plain link: the signed token authenticates the download (no cookie inside a third-party page).
-      a.href = f.url ? f.url + "?token=" + encodeURIComponent(token) : "#";
-      a.className = "attachment"; a.textContent = f.filename; a.setAttribute("download", f.filename);
-      size.className = "size"; size.textContent = " (" + Math.max(1, Math.round(f.size / 1024)) + " KB)";
-      li.appendChild(a); li.appendChild(size); ul.appendChild(li);
-    });
-    return ul;
+    // A plain link: the signed token authenticates the download (no cookie inside a third-party page).
+    return ChatFiles.links(files, function (f) { return f.url ? f.url + "?token=" + encodeURIComponent(token) : "#"; });
   }
 
-  // Files uploaded and waiting for the next message: [{id, filename, size}].
-  var staged = [];
-  function renderStaged() {
-    var ul = $("staged");
-    ul.innerHTML = "";
-    staged.forEach(function (f, i) {
-      var li = document.createElement("li"), x = document.createElement("button");
-      li.textContent = f.filename;
-      x.type = "button"; x.textContent = "×"; x.setAttribute("aria-label", "Remove " + f.filename);
-      x.addEventListener("click", function () { staged.splice(i, 1); renderStaged(); });
-      li.appendChild(x); ul.appendChild(li);
-    });
-  }
+  var staged = ChatFiles.staged($("staged"));
   function fileError(text) { $("file-error").textContent = text || ""; $("file-error").hidden = !text; }
 
   function upload(file) {
@@ -78,7 +57,7 @@
     return fetch("/c/" + slug + "/attachments/", {method: "POST", body: body, headers: {"X-Chat-Token": token}})
       .then(function (r) { return r.json().then(function (b) { return {ok: r.ok, body: b}; }); })
       .then(function (res) {
-        if (res.ok) { staged.push(res.body); renderStaged(); }
+        if (res.ok) { staged.add(res.body); }
         else fileError(res.body.detail || "The file could not be sent.");
       }, function () { fileError("The file could not be sent. Check your connection."); });
   }
@@ -224,13 +203,13 @@
   $("composer").addEventListener("submit", function (e) {
     e.preventDefault();
     var text = $("text").value.trim();
-    if (!text && !staged.length) return;
-    var id = uid(), files = staged, ids = files.map(function (f) { return f.id; });
+    if (!text && !staged.files().length) return;
+    var id = uid(), files = staged.files(), ids = files.map(function (f) { return f.id; });
     var li = bubble({sender: "customer", text: text, pending: true, attachments: files});
     pending[id] = {text: text, li: li, attachments: ids};
     $("messages").appendChild(li);
     $("text").value = "";
-    staged = []; renderStaged();
+    staged.clear();
     send({type: "message", text: text, client_msg_id: id, attachments: ids});
   });
   $("file").addEventListener("change", function () {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.factories import PASSWORD
 
@@ -12,14 +12,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 SLOW = 90_000  # ms: the worker loads MiniLM once, and this machine's two cores are shared
 
 
-def test_the_bot_answers_with_a_citation_then_hands_an_uncovered_question_to_an_agent(
-        browser: Browser, asgi_server: str, celery_worker_process, acme, bob, demo_kb) -> None:
-    demo_kb(acme, "cards")
+def _open_chat(browser: Browser, base: str) -> Page:
+    """A customer on acme's hosted chat page, past the pre-chat form."""
     customer = browser.new_context().new_page()
-    customer.goto(f"{asgi_server}/c/acme/")
+    customer.goto(f"{base}/c/acme/")
     customer.fill("#id_name", "Dana Customer")
     customer.fill("#id_email", "dana@example.test")
     customer.click("#prechat-form button[type=submit]")
+    return customer
+
+
+def test_the_bot_answers_with_a_citation_then_hands_an_uncovered_question_to_an_agent(
+        browser: Browser, asgi_server: str, celery_worker_process, acme, bob, demo_kb) -> None:
+    demo_kb(acme, "cards")
+    customer = _open_chat(browser, asgi_server)
     customer.fill("#text", "How much does express card delivery cost?")
     customer.press("#text", "Enter")
     answer = customer.locator("#messages li.bot").first
@@ -55,11 +61,7 @@ def _feedback_kinds(tenant) -> list[str]:
 def test_an_agent_holding_a_chat_inserts_the_suggested_answer_and_the_feedback_says_inserted(
         browser: Browser, asgi_server: str, celery_worker_process, acme, bob, demo_kb) -> None:
     demo_kb(acme, "cards")
-    customer = browser.new_context().new_page()
-    customer.goto(f"{asgi_server}/c/acme/")
-    customer.fill("#id_name", "Dana Customer")
-    customer.fill("#id_email", "dana@example.test")
-    customer.click("#prechat-form button[type=submit]")
+    customer = _open_chat(browser, asgi_server)
     customer.fill("#text", "I want to talk to a person")
     customer.press("#text", "Enter")
     expect(customer.locator("#chat-state")).to_have_text("Waiting for an agent…", timeout=SLOW)
