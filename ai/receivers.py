@@ -22,6 +22,4 @@ def on_ticket_message(sender: Any, *, tenant_id: int, message_id: int, **kwargs:
 
 @receiver(chat_events.customer_message_posted, dispatch_uid="ai.chat_customer_message_posted")
 def on_chat_message(sender: Any, *, tenant_id: int, conversation_id: int, message_id: int, **kwargs: Any) -> None:
-    # Two tasks, each committing on its own: the answer is broadcast without waiting for the triage behind it.
-    tasks.chat_answer.delay(tenant_id, message_id)
-    tasks.chat_triage.delay(tenant_id, message_id)
+    tasks.chat_answer.delay(tenant_id, message_id)  # which enqueues the message's triage after it

@@ -22,6 +22,9 @@ def chat_answer(tenant_id: int, message_id: int) -> None:
     from tenants.models import Tenant
 
     chat.chat_answer(tenant=Tenant.objects.get(id=tenant_id), message_id=message_id)
+    # The triage is a task of its own, so the answer commits and is broadcast without waiting for the labels; it is
+    # enqueued here rather than by the web process, which would pay a second broker publish per chat message.
+    chat_triage.delay(tenant_id, message_id)
 
 
 @shared_task(base=TenantTask, name="ai.tasks.chat_triage")
