@@ -6,27 +6,13 @@ Used by answering tests that need no database; the end-to-end tests search throu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from kb.search import SearchHit
+
 ROOT = Path(__file__).resolve().parents[2] / "kb" / "demo" / "articles"
-
-
-@dataclass(frozen=True)
-class Hit:
-    article_id: int
-    article_title: str
-    article_slug: str
-    category_slug: str
-    url: str
-    chunk_id: int
-    heading: str
-    text: str
-    score: float
-    vector_similarity: float | None
-    fts_rank: float | None = None
 
 
 @cache
@@ -48,21 +34,21 @@ def _chunks() -> tuple[list[dict[str, Any]], Any]:
     return chunks, vectors
 
 
-def search(query: str, limit: int = 5) -> list[Hit]:
+def search(query: str, limit: int = 5) -> list[SearchHit]:
     from ai.backends.embeddings import embed
 
     chunks, vectors = _chunks()
     similarity = vectors @ embed([query])[0]
-    hits: dict[int, Hit] = {}
+    hits: dict[int, SearchHit] = {}
     for index in similarity.argsort()[::-1]:
         chunk = chunks[int(index)]
         if chunk["article_id"] in hits:
             continue
-        hits[chunk["article_id"]] = Hit(
+        hits[chunk["article_id"]] = SearchHit(  # the type the real search returns
             article_id=chunk["article_id"], article_title=chunk["title"], article_slug=chunk["slug"],
             category_slug=chunk["category"], url=f"/h/demo/{chunk['slug']}/", chunk_id=int(index),
-            heading=chunk["heading"], text=chunk["text"], score=float(similarity[index]),
-            vector_similarity=float(similarity[index]),
+            heading=chunk["heading"], text=chunk["text"], snippet=chunk["text"], score=float(similarity[index]),
+            vector_similarity=float(similarity[index]), fts_rank=None,
         )
         if len(hits) == limit:
             break

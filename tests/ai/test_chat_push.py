@@ -8,16 +8,10 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from ai.services.chat import chat_answer, chat_message_triage
-from chat import services as chat_services
 from tenants.rls import tenant_context
-from tests.chat.test_consumers import agent_socket, drain, receive_until, visitor_socket
+from tests.chat.test_consumers import drain, open_pair, receive_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def _start(tenant):
-    with tenant_context(tenant.id):
-        return chat_services.chat_start(tenant=tenant, name="Ann", email="ann@example.test")
 
 
 def _process(tenant, message_id):
@@ -31,13 +25,7 @@ def _process(tenant, message_id):
 
 async def test_the_suggestion_and_triage_reach_the_agent_and_never_the_customer(client, acme, bob, demo_kb):
     await sync_to_async(demo_kb)(acme, "cards")
-    session = await sync_to_async(_start)(acme)
-    customer, connected, _ = await visitor_socket("acme", session.token)
-    assert connected
-    await receive_until(customer, "hello")
-    agent, connected, _ = await agent_socket(client, bob)
-    assert connected
-    await receive_until(agent, "hello")
+    session, customer, agent = await open_pair(client, acme, bob)
     await agent.send_json_to({"type": "take", "conversation": session.conversation.id})
     await receive_until(customer, "status")
     await drain(agent)

@@ -40,6 +40,18 @@ async def agent_socket(client, user, tenant_slug="acme"):
     return communicator, connected, code
 
 
+async def open_pair(client, tenant, agent_user):
+    """A started chat with its customer's socket and an agent's console socket, both past their hello."""
+    session = await sync_to_async(_start)(tenant)
+    customer, connected, _ = await visitor_socket(tenant.slug, session.token)
+    assert connected
+    await receive_until(customer, "hello")
+    agent, connected, _ = await agent_socket(client, agent_user, tenant.slug)
+    assert connected
+    await receive_until(agent, "hello")
+    return session, customer, agent
+
+
 async def receive_until(communicator, frame_type, timeout=3):
     """Frames up to and including the first of ``frame_type``."""
     frames = []
@@ -58,13 +70,7 @@ async def drain(communicator, wait=0.3):
 
 
 async def test_a_resend_with_the_same_client_id_is_stored_and_delivered_once(client, acme, bob):
-    session = await sync_to_async(_start)(acme)
-    customer, connected, _ = await visitor_socket("acme", session.token)
-    assert connected
-    await receive_until(customer, "hello")
-    agent, connected, _ = await agent_socket(client, bob)
-    assert connected
-    await receive_until(agent, "hello")
+    session, customer, agent = await open_pair(client, acme, bob)
     await agent.send_json_to({"type": "watch", "conversation": session.conversation.id})
     await receive_until(agent, "conversation")
 
@@ -293,11 +299,7 @@ async def test_the_bot_is_silenced_after_an_agent_takes_over(client, acme, bob):
 
 
 async def test_notes_reach_agents_but_never_the_customer(client, acme, bob):
-    session = await sync_to_async(_start)(acme)
-    customer, _, _ = await visitor_socket("acme", session.token)
-    await receive_until(customer, "hello")
-    agent, _, _ = await agent_socket(client, bob)
-    await receive_until(agent, "hello")
+    session, customer, agent = await open_pair(client, acme, bob)
     await agent.send_json_to({"type": "take", "conversation": session.conversation.id})
     await agent.send_json_to({"type": "note", "conversation": session.conversation.id, "text": "VIP",
                               "client_msg_id": "n1"})
@@ -309,11 +311,7 @@ async def test_notes_reach_agents_but_never_the_customer(client, acme, bob):
 
 
 async def test_typing_and_read_state_reach_the_other_side(client, acme, bob):
-    session = await sync_to_async(_start)(acme)
-    customer, _, _ = await visitor_socket("acme", session.token)
-    await receive_until(customer, "hello")
-    agent, _, _ = await agent_socket(client, bob)
-    await receive_until(agent, "hello")
+    session, customer, agent = await open_pair(client, acme, bob)
     await agent.send_json_to({"type": "take", "conversation": session.conversation.id})
     await drain(agent)
     await drain(customer)
