@@ -10,7 +10,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from ai import tasks
+from ai import chat_queue, tasks
 from chat import events as chat_events
 from tickets import events as ticket_events
 
@@ -22,4 +22,5 @@ def on_ticket_message(sender: Any, *, tenant_id: int, message_id: int, **kwargs:
 
 @receiver(chat_events.customer_message_posted, dispatch_uid="ai.chat_customer_message_posted")
 def on_chat_message(sender: Any, *, tenant_id: int, conversation_id: int, message_id: int, **kwargs: Any) -> None:
-    tasks.chat_answer.delay(tenant_id, message_id)  # which enqueues the message's triage after it
+    if chat_queue.chat_message_mark(tenant_id=tenant_id, conversation_id=conversation_id, message_id=message_id):
+        tasks.chat_answer.delay(tenant_id, conversation_id, message_id)  # which enqueues the triage after it

@@ -17,10 +17,15 @@ def ticket_message(tenant_id: int, message_id: int) -> None:
 
 
 @shared_task(base=TenantTask, name="ai.tasks.chat_answer")
-def chat_answer(tenant_id: int, message_id: int) -> None:
+def chat_answer(tenant_id: int, conversation_id: int, message_id: int) -> None:
+    """Answers the conversation's newest customer message (ai/chat_queue.py); ``message_id`` is the one that
+    enqueued the task, used when a redelivered task finds the marker already taken."""
+    from ai import chat_queue
     from ai.services import chat
     from tenants.models import Tenant
 
+    newest = chat_queue.chat_message_take(tenant_id=tenant_id, conversation_id=conversation_id)
+    message_id = newest or message_id
     chat.chat_answer(tenant=Tenant.objects.get(id=tenant_id), message_id=message_id)
     # The triage is a task of its own, so the answer commits and is broadcast without waiting for the labels; it is
     # enqueued here rather than by the web process, which would pay a second broker publish per chat message.

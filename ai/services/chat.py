@@ -26,9 +26,13 @@ def _turns(messages: list[ChatMessage], current: ChatMessage) -> list[Turn]:
 
 
 def chat_answer(*, tenant: Tenant, message_id: int) -> Trace | None:
-    """Runs once per customer message. Silent unless the conversation is with the bot and auto-reply is on."""
+    """Runs for a conversation's newest customer message (ai/chat_queue.py). Posts only while the conversation is
+    with the bot and auto-reply is on; otherwise leaves a suggestion for the agent. Once per message: a task
+    delivered twice finds the first run's trace and does nothing."""
     message = ChatMessage.objects.for_tenant(tenant).select_related("conversation").filter(id=message_id).first()
     if message is None or message.sender != Sender.CUSTOMER:
+        return None
+    if Trace.objects.for_tenant(tenant).filter(kind=Trace.Kind.CHAT_ANSWER, source_id=message.id).exists():
         return None
     conversation: Conversation = message.conversation
     settings = settings_get(tenant=tenant)
