@@ -139,9 +139,12 @@ class AgentChatConsumer(ChatSocket):
 
     async def _post(self, content: dict[str, Any], service: Any) -> None:
         client_msg_id = content.get("client_msg_id", "")
-        message = await self.db(lambda: service(
-            tenant=self.tenant, conversation=self._conversation(content), agent=self.user,
-            text=content.get("text"), client_msg_id=client_msg_id, attachment_ids=content.get("attachments")))
+        if int_field(content, "conversation") not in self.conversations:
+            await self.db(self._conversation, content=content)  # found once per socket (or a 404), in the tenant
+        conversation = self.conversations[content["conversation"]]
+        message = await self.db_statement(  # posting scopes itself to the tenant (chat/services/messages.py)
+            service, tenant=self.tenant, conversation=conversation, agent=self.user, text=content.get("text"),
+            client_msg_id=client_msg_id, attachment_ids=content.get("attachments"))
         await self.send_json({"type": "ack", "client_msg_id": client_msg_id, "id": message.id, "seq": message.seq,
                               "conversation": message.conversation_id})
 

@@ -80,6 +80,13 @@ def _in_tenant(tenant_id: int, fn: Callable[[], T]) -> tuple[T, list[tuple[str, 
     return result, outbox
 
 
+def _autocommit(fn: Callable[[], T]) -> tuple[T, list[tuple[str, dict[str, Any]]]]:
+    """Run ``fn`` outside a transaction; its broadcasts (each sent after its own statement) come back to be sent."""
+    with deferred_publishes() as outbox:
+        result = fn()
+    return result, outbox
+
+
 def int_field(content: dict[str, Any], name: str, *, default: int | None = None) -> int:
     value = content.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -121,6 +128,15 @@ class ChatSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         for group, message in outbox:  # committed: now announce it
             await self.channel_layer.group_send(group, message)
         return result  # type: ignore[no-any-return]
+
+    async def db_statement(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """Run ``fn(**kwargs)`` in a worker thread outside a transaction: for the services that scope themselves
+        to the tenant in a single statement (posting a message), which saves a transaction's five extra round
+        trips on every chat message."""
+        result, outbox = await in_db_thread(partial(_autocommit, partial(fn, **kwargs)))
+        for group, message in outbox:
+            await self.channel_layer.group_send(group, message)
+        return result
 
     async def join(self, group: str) -> None:
         if group not in self.groups_joined:

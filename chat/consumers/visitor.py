@@ -99,8 +99,8 @@ class VisitorConsumer(ChatSocket):
         client_msg_id = content.get("client_msg_id")
         if not isinstance(client_msg_id, str) or not client_msg_id:
             raise FrameError("invalid", "Give each message a 'client_msg_id'.", {"client_msg_id": ["Required."]})
-        message = await self.db(self._post, text=content.get("text"), client_msg_id=client_msg_id,
-                                attachment_ids=content.get("attachments"))
+        message = await self.db_statement(self._post, text=content.get("text"), client_msg_id=client_msg_id,
+                                          attachment_ids=content.get("attachments"))
         await self.send_json({"type": "ack", "client_msg_id": client_msg_id, "id": message.id, "seq": message.seq})
 
     async def typing(self, content: dict[str, Any]) -> None:

@@ -196,6 +196,30 @@ class TestRating:
             services.rate(tenant=in_acme, conversation=conversation, score=1)
 
 
+class TestPostingScopesItself:
+    """chat_message_post sets the tenant itself, so the chat sockets call it outside a transaction."""
+
+    @pytest.mark.django_db(transaction=True)
+    def test_outside_a_transaction_a_message_is_stored_and_committed(self, acme):
+        conversation = ConversationFactory(tenant=acme)
+        message = services.post_customer_message(tenant=acme, conversation=conversation, text="Hi",
+                                                 client_msg_id="x1")
+        assert (message.seq, message.text, message.sender) == (1, "Hi", Sender.CUSTOMER)
+        with tenant_context(acme.id):
+            stored = ChatMessage.objects.for_tenant(acme).get(id=message.id)
+            assert stored.seq == 1 and Conversation.objects.get(id=conversation.id).last_seq == 1
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_tenant_cannot_post_into_another_tenants_conversation(self, acme, globex):
+        theirs = ConversationFactory(tenant=globex)
+        theirs.tenant = acme  # a forged object: the statement still runs as acme, and sees no such conversation
+        with pytest.raises(ValidationError, match="No such conversation"):
+            services.post_customer_message(tenant=acme, conversation=theirs, text="Hi", client_msg_id="x")
+        with tenant_context(globex.id):
+            assert not ChatMessage.objects.filter(conversation_id=theirs.id).exists()
+            assert Conversation.objects.get(id=theirs.id).last_seq == 0
+
+
 class TestSelectors:
     def test_another_tenants_conversation_is_a_404(self, acme, globex):
         theirs = ConversationFactory(tenant=globex)
