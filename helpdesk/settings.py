@@ -121,6 +121,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Retrain each tenant's triage classifier on new labels; a version is activated only if it is better.
     "ai-classifier-retrain": {"task": "ai.tasks.classifier_train_all",
                               "schedule": env_float("AI_RETRAIN_SECONDS", 24 * 3600.0)},
+    # Delete chat files uploaded more than a day ago but never sent in a message (one task per tenant).
+    "chat-unsent-uploads-purge": {"task": "chat.tasks.unsent_attachments_purge_all",
+                                  "schedule": env_float("CHAT_UPLOAD_PURGE_SECONDS", 3600.0)},
 }
 
 AUTH_USER_MODEL = "tenants.User"

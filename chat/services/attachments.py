@@ -1,4 +1,5 @@
-"""Files in chats: upload (validated), then referenced by id from a message of the same conversation.
+"""Files in chats: upload (validated), then referenced by id from a message of the same conversation; uploads that
+no message ever referenced are purged after a day (``unsent_attachments_purge``).
 
 What may be uploaded is an allowlist by file extension, and the stored content type is ours, never the browser's:
 nothing that a browser would run (HTML, SVG, JavaScript) can get in, and downloads are served as attachments with
@@ -7,21 +8,29 @@ nothing that a browser would run (HTML, SVG, JavaScript) can get in, and downloa
 
 from __future__ import annotations
 
+import logging
 import os
 import unicodedata
+from datetime import timedelta
 from typing import TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
 
 from chat import ratelimit, selectors
-from chat.models import ChatAttachment, Conversation, Sender, Status, Visitor
+from chat.models import ChatAttachment, ChatMessage, Conversation, Sender, Status, Visitor
 from tenants.models import Tenant, User
+
+logger = logging.getLogger(__name__)
 
 # A message may carry this many files.
 MAX_PER_MESSAGE = 5
 # Uploads per visitor per minute (each file may be MAX_ATTACHMENT_BYTES): storage abuse, not chat, is the worry.
 VISITOR_UPLOADS_PER_MINUTE = 20
+# An upload that no message references is deleted once it is this old: long enough for someone still typing.
+UNSENT_MAX_AGE = timedelta(hours=24)
 
 # Extension -> the content type we store and serve. Everything else is refused.
 ALLOWED: dict[str, str] = {
@@ -138,12 +147,59 @@ def attachments_for_message(
     ids = list(dict.fromkeys(attachment_ids))
     if len(ids) > MAX_PER_MESSAGE:
         raise ValidationError({"attachments": f"A message can carry at most {MAX_PER_MESSAGE} files."})
+    # Locked until the message commits (in id order, so two messages sending the same files cannot deadlock): the
+    # purge of unsent uploads skips locked rows, so it never deletes a file under a message being sent with it.
     found = {
         row["id"]: row for row in ChatAttachment.objects.for_tenant(tenant)
         .filter(conversation_id=conversation_id, side=side, id__in=ids)
+        .order_by("id").select_for_update(no_key=True)
         .values("id", "filename", "content_type", "size")
     }
     if len(found) != len(ids):
         raise ValidationError({"attachments": "Unknown attachment: upload the file in this conversation first."})
     return [AttachmentMeta(id=i, filename=found[i]["filename"], content_type=found[i]["content_type"],
                            size=found[i]["size"]) for i in ids]
+
+
+# "No message of its conversation names this file". Messages keep their files as a JSON list of
+# {"id", "filename", ...}; expanding those lists into (conversation_id, id) pairs gives an anti-join on plain
+# equalities, which PostgreSQL may run as one hash over the tenant's messages with files or as a walk of each
+# candidate's conversation by the (tenant, conversation, seq) index, whichever is cheaper. A containment test
+# (``attachments @> '[{"id": N}]'``) can only be the second: one probe of the conversation per candidate, however
+# many candidates share it. Ids are compared as text, so a malformed entry is simply no match, never a cast error.
+_UNREFERENCED = """NOT EXISTS (
+    SELECT 1 FROM {messages} AS m CROSS JOIN LATERAL jsonb_array_elements(m.attachments) AS sent(item)
+    WHERE m.tenant_id = a.tenant_id AND m.conversation_id = a.conversation_id
+      AND m.attachments <> '[]'::jsonb AND sent.item ->> 'id' = a.id::text
+)"""
+
+
+@transaction.atomic
+def unsent_attachments_purge(*, tenant: Tenant, older_than: timedelta = UNSENT_MAX_AGE) -> int:
+    """Delete the tenant's uploads older than ``older_than`` that no message of their conversation references;
+    returns how many. Files of sent messages stay whatever their age, and so do recent uploads (the message may
+    still be being written). Run inside the tenant's context; safe to run twice or concurrently."""
+    if older_than <= timedelta(0):
+        raise ValueError("older_than must be positive: a fresh upload may be about to be sent.")
+    files, messages = ChatAttachment._meta.db_table, ChatMessage._meta.db_table
+    unreferenced = _UNREFERENCED.format(messages=messages)
+    with connection.cursor() as cursor:
+        # Lock the orphans first, skipping any file that a message being sent has locked (attachments_for_message);
+        # a send that comes after this waits for us and then finds its file gone (a clean "unknown attachment").
+        cursor.execute(
+            f"SELECT a.id FROM {files} AS a WHERE a.tenant_id = %s AND a.created_at < %s AND {unreferenced} "
+            "FOR UPDATE OF a SKIP LOCKED",
+            [tenant.id, timezone.now() - older_than],
+        )
+        orphan_ids = [row[0] for row in cursor.fetchall()]
+        if not orphan_ids:
+            return 0
+        # Checked again by a new statement, whose snapshot includes every message committed before we held the
+        # locks: a file sent between the first statement's snapshot and our lock is kept.
+        cursor.execute(
+            f"DELETE FROM {files} AS a WHERE a.tenant_id = %s AND a.id = ANY(%s) AND {unreferenced}",
+            [tenant.id, orphan_ids],
+        )
+        deleted = cursor.rowcount
+    logger.info("Deleted %d unsent chat uploads of tenant %s.", deleted, tenant.id)
+    return deleted
