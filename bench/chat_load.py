@@ -3,7 +3,7 @@
 Run inside the embedded services (a fresh, temporary PostgreSQL and Redis):
 
     python -m helpdesk.embedded exec -- python bench/chat_load.py [--pairs 500] [--rate 500] [--seconds 60]
-        [--workers 2] [--step 250,500,750,1000] [--step-seconds 15]
+        [--workers 2] [--step 250,500,600,700,800,1000] [--step-seconds 15]
 
 Each pair is one visitor socket and one agent socket on the same conversation (the agent has taken it over).
 Messages alternate between the two sides at a fixed total rate; every message is persisted by the services before
@@ -285,7 +285,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--step", default="250,500,750,1000,1250,1500,2000")
+    parser.add_argument("--step", default="250,500,600,700,800,1000,1250,1500,2000")
     parser.add_argument("--step-seconds", type=float, default=15)
     parser.add_argument("--ws", default="websockets-sansio", help="uvicorn's WebSocket implementation")
     args = parser.parse_args()
