@@ -3,7 +3,7 @@
 Run inside the embedded services (a fresh, temporary PostgreSQL and Redis):
 
     python -m helpdesk.embedded exec -- python bench/chat_load.py [--pairs 500] [--rate 500] [--seconds 60]
-        [--workers 2] [--step 250,500,600,700,800,1000] [--step-seconds 15]
+        [--workers 2] [--step 250,500,600,700,800,1000] [--step-seconds 15] [--ai-worker]
 
 Each pair is one visitor socket and one agent socket on the same conversation (the agent has taken it over).
 Messages alternate between the two sides at a fixed total rate; every message is persisted by the services before
@@ -11,6 +11,8 @@ it is broadcast. Reported: delivered/sent (a message counts once, at the other s
 counted separately), delivery latency p50/p99 (send -> arrival at the peer), the rows in the database, and the
 CPU time each part of the system spent per message (where the 2 cores go).
 Then (b): the rate is stepped up and the highest rate held with p99 < 100 ms and nothing lost is printed.
+With --ai-worker the AI worker runs beside the server (as bin/up runs it) and answers the customers' messages with
+suggestions for the agents: the chat then shares the cores with the models.
 """
 
 from __future__ import annotations
@@ -189,7 +191,7 @@ async def run_rate(pairs: list[Pair], rate: float, seconds: float, tag: str) -> 
     }
 
 
-def cpu_seconds(server_pid: int) -> dict[str, dict[int, float]]:
+def cpu_seconds(started: dict[str, int]) -> dict[str, dict[int, float]]:
     """CPU time used so far by each process of each part of the system (Linux /proc): where a message's cost goes."""
     tick = os.sysconf("SC_CLK_TCK")
     procs: dict[int, tuple[int, str, float]] = {}  # pid -> (parent, command line, CPU seconds)
@@ -213,7 +215,8 @@ def cpu_seconds(server_pid: int) -> dict[str, dict[int, float]]:
     # This run's own PostgreSQL and Redis: other instances on the machine are not ours to count.
     socket_dir = unquote(parse_qs(urlsplit(os.environ.get("DATABASE_URL", "")).query).get("host", ["?"])[0])
     redis_port = f":{urlsplit(os.environ.get('REDIS_URL', '')).port}"  # its process title is host:port
-    roots = {"ASGI server": [server_pid], "load generator": [os.getpid()],
+    # Our children first: the load generator (this process) is their ancestor too.
+    roots = {**{name: [pid] for name, pid in started.items()}, "load generator": [os.getpid()],
              "PostgreSQL": [pid for pid, (_, cmd, _) in procs.items() if "postgres -D" in cmd and socket_dir in cmd],
              "Redis": [pid for pid, (_, cmd, _) in procs.items() if "redis-server" in cmd and redis_port in cmd]}
     totals: dict[str, dict[int, float]] = {name: {} for name in roots}
@@ -244,7 +247,8 @@ def show(result: dict[str, float]) -> None:
           flush=True)
 
 
-async def main_async(args: argparse.Namespace, setup: list[tuple[str, str, int]], base: str, server_pid: int) -> None:
+async def main_async(args: argparse.Namespace, setup: list[tuple[str, str, int]], base: str,
+                     started: dict[str, int]) -> None:
     t0 = time.monotonic()
     pairs = await connect_all(base, setup)
     # The load generator's own garbage-collector pauses (1,000 sockets' objects) would show up as latency.
@@ -259,9 +263,9 @@ async def main_async(args: argparse.Namespace, setup: list[tuple[str, str, int]]
     if args.seconds > 0:
         print(f"(a) {args.rate:.0f} messages/s for {args.seconds:.0f} s:", flush=True)
         before = await asyncio.to_thread(count_messages)
-        cpu_before, started = cpu_seconds(server_pid), time.monotonic()
+        cpu_before, began = cpu_seconds(started), time.monotonic()
         result = await run_rate(pairs, args.rate, args.seconds, "A")
-        cpu_after, elapsed = cpu_seconds(server_pid), time.monotonic() - started
+        cpu_after, elapsed = cpu_seconds(started), time.monotonic() - began
         persisted = await asyncio.to_thread(count_messages) - before
         show(result)
         show_cpu(cpu_before, cpu_after, int(result["sent"]), elapsed)
@@ -287,6 +291,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--step", default="250,500,600,700,800,1000,1250,1500,2000")
     parser.add_argument("--step-seconds", type=float, default=15)
+    parser.add_argument("--ai-worker", action="store_true",
+                        help="also run the AI worker, which answers each conversation's customer messages")
+    parser.add_argument("--ai-nice", type=int, default=10, help="the AI worker's nice value")
     parser.add_argument("--ws", default="websockets-sansio", help="uvicorn's WebSocket implementation")
     args = parser.parse_args()
 
@@ -299,6 +306,15 @@ def main() -> None:
          "--ws", args.ws, "--ws-per-message-deflate", "false"],
         cwd=ROOT, env=env,
     )
+    started = {"ASGI server": server.pid}
+    worker = None
+    if args.ai_worker:
+        # The AI worker as bin/up runs it (one solo process on the ai queue, at a lower CPU priority), so the figures
+        # show the chat sharing the cores with the suggestions it triggers.
+        worker = subprocess.Popen(
+            ["nice", "-n", str(args.ai_nice), sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "-Q", "ai",
+             "--pool", "solo", "--loglevel", "warning"], cwd=ROOT, env={**env, "HF_HUB_OFFLINE": "1"})
+        started["AI worker"] = worker.pid
     try:
         for _ in range(300):
             try:
@@ -310,10 +326,14 @@ def main() -> None:
         print(f"server: uvicorn, {args.workers} worker(s); {os.cpu_count()} CPU cores; {args.pairs} pairs", flush=True)
         import uvloop
 
-        uvloop.run(main_async(args, setup, f"ws://127.0.0.1:{port}", server.pid))
+        if worker is not None:
+            print(f"AI worker: celery solo on the ai queue at nice {args.ai_nice}", flush=True)
+        uvloop.run(main_async(args, setup, f"ws://127.0.0.1:{port}", started))
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        for process in (server, worker):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
 
 
 if __name__ == "__main__":

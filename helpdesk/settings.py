@@ -201,6 +201,7 @@ SPECTACULAR_SETTINGS = {
 # AI settings: nothing is downloaded at run time.
 AI_EMBEDDING_MODEL = env_str("AI_EMBEDDING_MODEL", "all-MiniLM-L6-v2")
 AI_DEVICE = env_str("AI_DEVICE", "auto")
+AI_CPU_THREADS = env_int("AI_CPU_THREADS", 1)  # torch threads per AI process; 0 = one per core
 AI_OPENAI_BASE_URL = env_str("AI_OPENAI_BASE_URL", "")
 AI_OPENAI_API_KEY = env_secret("AI_OPENAI_API_KEY", "")
 AI_OPENAI_MODEL = env_str("AI_OPENAI_MODEL", "")
