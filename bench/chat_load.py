@@ -293,7 +293,7 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=float, default=15)
     parser.add_argument("--ai-worker", action="store_true",
                         help="also run the AI worker, which answers each conversation's customer messages")
-    parser.add_argument("--ai-nice", type=int, default=10, help="the AI worker's nice value")
+    parser.add_argument("--ai-nice", type=int, default=10, help="the AI worker's nice value (bin/up's too)")
     parser.add_argument("--ws", default="websockets-sansio", help="uvicorn's WebSocket implementation")
     args = parser.parse_args()
 
@@ -312,8 +312,8 @@ def main() -> None:
         # The AI worker as bin/up runs it (one solo process on the ai queue, at a lower CPU priority), so the figures
         # show the chat sharing the cores with the suggestions it triggers.
         worker = subprocess.Popen(
-            ["nice", "-n", str(args.ai_nice), sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "-Q", "ai",
-             "--pool", "solo", "--loglevel", "warning"], cwd=ROOT, env={**env, "HF_HUB_OFFLINE": "1"})
+            [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "-Q", "ai", "--pool", "solo", "--loglevel",
+             "warning"], cwd=ROOT, env={**env, "HF_HUB_OFFLINE": "1"}, preexec_fn=lambda: os.nice(args.ai_nice))
         started["AI worker"] = worker.pid
     try:
         for _ in range(300):

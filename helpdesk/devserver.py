@@ -17,6 +17,7 @@ from pathlib import Path
 from helpdesk.embedded import Embedded
 
 ROOT = Path(__file__).resolve().parent.parent
+AI_NICE = 10  # the AI worker's CPU priority below the web process (bench/chat_load.py --ai-worker uses the same)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         }
         for name, command in commands.items():
             print(f"==> Starting {name}")
-            processes.append(subprocess.Popen(command, env=env, cwd=ROOT))
+            # The models yield the CPU to the web process: a chat message waits on it, a suggestion can wait.
+            lower = (lambda: os.nice(AI_NICE)) if name == "worker-ai" else None
+            processes.append(subprocess.Popen(command, env=env, cwd=ROOT, preexec_fn=lower))
         base = f"http://{args.host}:{args.port}"
         print(
             f"\nHelpdesk is running.\n"
