@@ -87,6 +87,17 @@ def _autocommit(fn: Callable[[], T]) -> tuple[T, list[tuple[str, dict[str, Any]]
     return result, outbox
 
 
+def _has_nul(value: object) -> bool:
+    """PostgreSQL text cannot hold NUL: such a frame would fail at the database instead of getting an answer."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 def int_field(content: dict[str, Any], name: str, *, default: int | None = None) -> int:
     value = content.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -176,6 +187,9 @@ class ChatSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self.error("bad_frame", "A frame is a JSON object with a 'type'.")
+            return
+        if "\\u0000" in text_data and _has_nul(content):  # the cheap test first: JSON can only carry NUL escaped
+            await self.error("bad_frame", "Text may not contain NUL characters.")
             return
         method = self.handlers.get(content["type"])
         if method is None:
