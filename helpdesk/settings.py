@@ -176,6 +176,11 @@ REST_FRAMEWORK = {
         "tenants.api_auth.TenantSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.api_auth.IsTenantMember"],
+    "DEFAULT_PARSER_CLASSES": [
+        "helpdesk.api_parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "helpdesk.pagination.CursorPagination",
     "PAGE_SIZE": 50,

@@ -182,7 +182,7 @@ class ChatSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # nesting deeper than the parser's stack is not a chat frame either
             await self.error("bad_json", "The frame is not valid JSON.")
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):

@@ -162,6 +162,7 @@ async def test_a_page_of_an_origin_not_allowed_is_refused(acme):
 
 @pytest.mark.parametrize("frame, error", [
     ("not json", "bad_json"),
+    ("[" * 5000 + "]" * 5000, "bad_json"),
     ("[1, 2]", "bad_frame"),
     ('{"text": "no type"}', "bad_frame"),
     ('{"type": "dance"}', "unknown_frame"),

@@ -143,10 +143,16 @@ class TestTickets:
         ({"subject": "x", "body": "y", "requester_email": "a@b.test", "priority": "critical"}, "priority"),
         ({"subject": "x", "body": "y", "requester_email": "a@b.test", "channel": "fax"}, "channel"),
         ({"body": "y", "requester_email": "a@b.test"}, "subject"),
+        ({"subject": "a\x00b", "body": "y", "requester_email": "a@b.test"}, "subject"),
     ])
     def test_create_bad_input_is_a_field_400(self, api, payload, field):
         response = api.post(f"{API}/tickets/", payload, format="json")
         assert response.status_code == 400 and field in response.json()["errors"]
+
+    @pytest.mark.parametrize("body", ["{not json", "[" * 5000 + "]" * 5000])
+    def test_a_malformed_or_deeply_nested_body_is_a_400(self, api, body):
+        response = api.post(f"{API}/tickets/", body, content_type="application/json")
+        assert response.status_code == 400 and "JSON parse error" in response.json()["detail"]
 
     def test_oversized_attachment_is_a_field_400(self, api, settings):
         settings.MAX_ATTACHMENT_BYTES = 4

@@ -1,0 +1,20 @@
+"""Request body parsers of the API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import IO, Any
+
+from rest_framework import exceptions, parsers
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's parser turns malformed JSON into a 400 but lets a RecursionError through as a 500: a body of a few
+    kilobytes of nested brackets exhausts the decoder's stack."""
+
+    def parse(self, stream: IO[Any], media_type: str | None = None,
+              parser_context: Mapping[str, Any] | None = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from exc
