@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
 from helpdesk.realtime import group_name
+from helpdesk.sockets import JsonSocket
 
 # Close codes: 4401 not signed in, 4404 no such tenant or not a member (the same answer, as over HTTP).
 CLOSE_NOT_FOUND = 4404
 
 
-class AgentEventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class AgentEventsConsumer(JsonSocket):
     async def connect(self) -> None:
         tenant, membership = self.scope.get("tenant"), self.scope.get("membership")
         if tenant is None or membership is None:

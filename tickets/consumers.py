@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
 from helpdesk.realtime import group_name
+from helpdesk.sockets import JsonSocket
 from tenants.models import Tenant
 from tenants.rls import tenant_context
 
@@ -26,7 +26,7 @@ def _ticket_exists(tenant: Tenant, user: Any, ticket_id: int) -> bool:
     return True
 
 
-class TicketConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class TicketConsumer(JsonSocket):
     async def connect(self) -> None:
         tenant, membership = self.scope.get("tenant"), self.scope.get("membership")
         ticket_id = int(self.scope["url_route"]["kwargs"]["ticket_id"])

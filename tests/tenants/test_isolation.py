@@ -152,6 +152,11 @@ class TestWebSocket:
         assert (await communicator.receive_json_from())["tenant"] == "acme"
         await communicator.send_json_to({"type": "bogus"})
         assert (await communicator.receive_json_from())["type"] == "error"
+        for frame in ("not json", "[" * 3000 + "]" * 3000, "x" * 5000):
+            await communicator.send_to(text_data=frame)
+            assert (await communicator.receive_json_from())["type"] == "error"
+        await communicator.send_to(bytes_data=b"\x00")
+        assert (await communicator.receive_json_from())["error"] == "bad_frame"
         await communicator.send_json_to({"type": "ping"})
         assert (await communicator.receive_json_from())["type"] == "pong"
         await communicator.disconnect()

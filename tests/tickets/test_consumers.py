@@ -46,6 +46,10 @@ class TestTicketSocket:
         assert second["type"] == "message.posted"
         await communicator.send_json_to({"type": "anything"})
         assert (await communicator.receive_json_from())["type"] == "error"
+        await communicator.send_to(text_data="not json")
+        assert (await communicator.receive_json_from())["error"] == "bad_json"
+        await communicator.send_json_to({"type": "anything"})  # still open
+        assert (await communicator.receive_json_from())["error"] == "read_only"
         await communicator.disconnect()
 
     async def test_other_tenants_ticket_is_refused(self, client, acme, alice, globex):
