@@ -20,6 +20,21 @@ class TenantRequest(HttpRequest):
     user: User  # type: ignore[assignment]
 
 
+def query_int(value: object, *, maximum: int = 2**63 - 1) -> int | None:
+    """A positive id or number from a query string, or None. ``str.isdigit`` is not enough: it accepts "²",
+    which ``int`` refuses, and a twenty-digit id overflows even a bigint column."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdecimal()):
+        return None
+    number = int(text)
+    return number if 0 < number <= maximum else None
+
+
+def query_text(value: object, *, max_length: int) -> str:
+    """Free text from a query string, cut to length and without NUL, which PostgreSQL text cannot hold."""
+    return str(value or "")[:max_length].replace("\x00", "").strip()
+
+
 def apply_validation_error(form: forms.Form, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form's fields (or at the top when it names none)."""
     if hasattr(exc, "error_dict"):

@@ -12,7 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from helpdesk.http import TenantRequest, apply_validation_error
+from helpdesk.http import TenantRequest, apply_validation_error, query_int, query_text
 from kb import forms, importing, selectors, services
 from kb.models import Article
 from kb.rendering import render_markdown
@@ -24,8 +24,9 @@ from tenants.urls_helpers import tenant_reverse
 def articles(request: TenantRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     category = request.GET.get("category", "")
-    articles = selectors.article_list(tenant=request.tenant, status=status, q=request.GET.get("q", "")[:200],
-                                      category_id=int(category) if category.isdigit() else None)
+    articles = selectors.article_list(tenant=request.tenant, status=status,
+                                      q=query_text(request.GET.get("q"), max_length=200),
+                                      category_id=query_int(category))
     page = Paginator(articles, 50).get_page(request.GET.get("page"))
     return render(request, "kb/articles.html", {
         "page": page, "categories": selectors.category_list(tenant=request.tenant), "status": status,

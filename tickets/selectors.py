@@ -11,10 +11,12 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from helpdesk.http import query_int, query_text
 from tenants.models import Tenant, User
 from tickets.models import (
     ACTIVE_STATUSES,
     Attachment,
+    Channel,
     Customer,
     Macro,
     Message,
@@ -59,16 +61,14 @@ class TicketFilters:
 
     @classmethod
     def from_params(cls, params: Any) -> TicketFilters:
-        def as_int(value: Any) -> int | None:
-            return int(value) if str(value or "").isdigit() else None
-
         return cls(
             view=params.get("view") if params.get("view") in QUEUE_VIEWS else "all",
             status=params.get("status", "") if params.get("status", "") in Status.values else "",
             priority=params.get("priority", "") if params.get("priority", "") in Priority.values else "",
-            team_id=as_int(params.get("team")), assignee_id=as_int(params.get("assignee")),
-            tag=str(params.get("tag") or "")[:50].strip().lower(), channel=str(params.get("channel") or "")[:10],
-            q=str(params.get("q") or "")[:200].strip(),
+            team_id=query_int(params.get("team")), assignee_id=query_int(params.get("assignee")),
+            tag=query_text(params.get("tag"), max_length=50).lower(),
+            channel=params.get("channel", "") if params.get("channel", "") in Channel.values else "",
+            q=query_text(params.get("q"), max_length=200),
             sort=params.get("sort") if params.get("sort") in SORTS else "newest",
         )
 
@@ -116,8 +116,8 @@ def ticket_list(*, tenant: Tenant, user: User | None, filters: TicketFilters | N
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
     if filters.q:
-        if filters.q.lstrip("#").isdigit():
-            qs = qs.filter(Q(number=int(filters.q.lstrip("#"))) | Q(requester__email__iexact=filters.q))
+        if (number := query_int(filters.q.removeprefix("#"))) is not None:
+            qs = qs.filter(Q(number=number) | Q(requester__email__iexact=filters.q))
         elif "@" in filters.q:
             qs = qs.filter(requester__email__iexact=filters.q.lower())
         else:

@@ -12,7 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from helpdesk.http import TenantRequest
+from helpdesk.http import TenantRequest, query_int
 from tenants.selectors import agents_of
 from tenants.urls_helpers import tenant_reverse
 from tickets import forms, selectors, services
@@ -37,7 +37,7 @@ class QueuePage:
 
     @classmethod
     def fetch(cls, queryset: QuerySet[Ticket], *, number: str | None, per_page: int) -> QueuePage:
-        page = int(number) if number and number.isdigit() and 0 < int(number) <= 10_000 else 1
+        page = query_int(number, maximum=10_000) or 1
         start = (page - 1) * per_page
         rows = list(queryset[start: start + per_page + 1])
         return cls(object_list=rows[:per_page], number=page, has_next=len(rows) > per_page)

@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from helpdesk.http import TenantRequest, apply_validation_error
+from helpdesk.http import TenantRequest, apply_validation_error, query_int
 from tenants.models import Role
 from tenants.selectors import agents_of
 from tenants.services import require_role
@@ -75,7 +75,7 @@ def macro_add(request: TenantRequest) -> HttpResponse:
 def team_add(request: TenantRequest) -> HttpResponse:
     require_role(request.membership, Role.ADMIN)
     form = forms.TeamForm(request.POST)
-    member_ids = [int(v) for v in request.POST.getlist("members") if v.isdigit()]
+    member_ids = [i for i in map(query_int, request.POST.getlist("members")) if i is not None]
     try:
         if not form.is_valid():
             raise ValidationError({"name": "Give the team a name."})

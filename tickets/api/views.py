@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.http import query_text
 from helpdesk.pagination import CursorPagination
 from tenants.models import ApiKey, Tenant, User
 from tickets import selectors, services
@@ -167,7 +168,8 @@ class CustomerListView(generics.GenericAPIView):  # type: ignore[type-arg]
     serializer_class = s.CustomerSerializer
 
     def get_queryset(self) -> QuerySet[Any]:
-        return selectors.customer_list(tenant=_tenant(self.request), q=self.request.query_params.get("q", "")[:100])
+        q = query_text(self.request.query_params.get("q"), max_length=100)
+        return selectors.customer_list(tenant=_tenant(self.request), q=q)
 
     @extend_schema(parameters=[OpenApiParameter("q", str)], responses=s.CustomerSerializer(many=True))
     def get(self, request: Request) -> Response:
