@@ -42,7 +42,10 @@ def customer_get_or_create(*, tenant: Tenant, email: str | None, name: str = "",
             return Customer.objects.create(tenant=tenant, email=email, name=name[:200], external_id=external_id[:120])
     except IntegrityError:  # created concurrently by another request: use that row
         lookup = {"email": email} if email else {"external_id": external_id}
-        return Customer.objects.for_tenant(tenant).get(**lookup)
+        existing = Customer.objects.for_tenant(tenant).filter(**lookup).first()
+        if existing is None:  # the email is new, but the external id belongs to another customer
+            raise ValidationError({"external_id": "Another customer already has this external id."}) from None
+        return existing
 
 
 def _validate_choices(*, channel: str, priority: str) -> None:
