@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +38,19 @@ class AttachmentIn:
     data: bytes
 
 
+_MIME_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$", re.ASCII)
+
+
+def clean_attachment(item: AttachmentIn) -> AttachmentIn:
+    """Names and types come from browsers and mail clients: no control characters (PostgreSQL text cannot hold
+    NUL; CR/LF would end up in a Content-Disposition header), and a type that does not look like one is unknown."""
+    filename = "".join(ch for ch in item.filename if unicodedata.category(ch) != "Cc").strip()[:255]
+    content_type = item.content_type.split(";", 1)[0].strip().lower()
+    if not _MIME_TYPE.match(content_type) or len(content_type) > 120:
+        content_type = "application/octet-stream"
+    return AttachmentIn(filename=filename, content_type=content_type, data=item.data)
+
+
 def validate_attachments(attachments: Sequence[AttachmentIn]) -> None:
     limit = settings.MAX_ATTACHMENT_BYTES
     for item in attachments:
@@ -67,6 +82,7 @@ def message_create(
     citations: list[dict[str, Any]] | None = None, created_at: datetime | None = None,
 ) -> Message:
     """The one place a Message row is written; callers own the transaction and the events."""
+    attachments = [clean_attachment(a) for a in attachments]
     validate_attachments(attachments)
     message = Message.objects.create(
         tenant=tenant, ticket=ticket, kind=kind, author_type=author_type, author_user=author_user,
@@ -75,7 +91,7 @@ def message_create(
         references=references, created_at=created_at or timezone.now(),
     )
     Attachment.objects.bulk_create([
-        Attachment(tenant=tenant, message=message, filename=a.filename[:255], content_type=a.content_type[:120],
+        Attachment(tenant=tenant, message=message, filename=a.filename, content_type=a.content_type,
                    size=len(a.data), data=a.data)
         for a in attachments
     ])
