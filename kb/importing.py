@@ -37,12 +37,18 @@ class ImportReport:
     article_ids: list[int] = field(default_factory=list)
 
 
+def _text(data: bytes) -> str:
+    """A file's text, whatever it holds: bad UTF-8 becomes U+FFFD and NUL (which PostgreSQL text cannot hold)
+    is dropped, so one odd file neither stops the import nor fails at the database."""
+    return data.decode("utf-8", errors="replace").replace("\x00", "")
+
+
 def folder_files(root: Path) -> Iterator[SourceFile]:
     for path in sorted(root.rglob("*.md")):
         relative = PurePosixPath(path.relative_to(root).as_posix())
         if relative.name.lower() == "readme.md" or len(relative.parts) > 2:
             continue
-        yield relative, path.read_text(encoding="utf-8")
+        yield relative, _text(path.read_bytes())
 
 
 def zip_files(upload: zipfile.ZipFile) -> Iterator[SourceFile]:
@@ -61,14 +67,17 @@ def zip_files(upload: zipfile.ZipFile) -> Iterator[SourceFile]:
             continue
         if info.file_size > MAX_FILE_BYTES:
             raise ValidationError({"archive": f"{'/'.join(parts)} is larger than 1 MB."})
-        yield PurePosixPath(*parts), upload.read(info).decode("utf-8", errors="replace")
+        yield PurePosixPath(*parts), _text(upload.read(info))
 
 
 def _import_category(tenant: Tenant, slug: str, text: str | None) -> Category:
     meta = split_front_matter(text)[0] if text else {}
-    title = meta.get("title") or slug.replace("-", " ").capitalize()
+    title = meta.get("title") or slug.replace("-", " ").capitalize()[:120]
     description = meta.get("description", "")
-    position = int(meta["position"]) if meta.get("position", "").isdigit() else None
+    raw_position = meta.get("position", "").strip()
+    # isdecimal and isascii: "²" passes isdigit but not int(); six digits keep it inside the column.
+    position = int(raw_position) if raw_position.isascii() and raw_position.isdecimal() and len(raw_position) <= 6 \
+        else None
     category = Category.objects.for_tenant(tenant).filter(slug=slugify(slug)).first()
     if category and (category.title, category.description) == (title, description) and (
         position is None or position == category.position
@@ -89,7 +98,11 @@ def import_files(
     category_texts = {p.parts[0]: text for p, text in files if len(p.parts) == 2 and p.name == "_category.md"}
     categories: dict[str, Category] = {}
     for slug, text in category_texts.items():
-        categories[slug] = _import_category(tenant, slug, text)
+        try:
+            categories[slug] = _import_category(tenant, slug, text)
+        except ValidationError as exc:  # its front matter is unusable: say so, and name it after its folder
+            report.errors.append(f"{slug}/_category.md: {' '.join(exc.messages)}")
+            categories[slug] = _import_category(tenant, slug, None)
         report.categories += 1
     for path, text in files:
         if path.name == "_category.md":

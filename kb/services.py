@@ -39,6 +39,8 @@ def category_save(
     title = title.strip()
     if not title:
         raise ValidationError({"title": "A category needs a title."})
+    if len(title) > 120:
+        raise ValidationError({"title": "Keep the title under 120 characters."})
     slug = _unique_slug(tenant=tenant, model=Category, wanted=slug or title,
                         exclude_id=category.id if category else None, field="slug" if slug else "title")
     if category is None:
