@@ -34,6 +34,15 @@ def test_kb_import_indexes_published_articles_with_a_progress_bar(docs, acme, gl
         assert not Article.objects.exists()
 
 
+def test_kb_import_takes_a_file_that_is_not_utf8(docs, acme):
+    (docs / "cards" / "atm.md").write_bytes(b"---\ntitle: ATM\x00 fees\n---\nCosts \xff nothing.\n")
+    out = io.StringIO()
+    call_command("kb_import", str(docs), "--tenant", "acme", "--index", "none", stdout=out)
+    assert "3 created" in out.getvalue()
+    with tenant_context(acme.id):
+        assert Article.objects.get(slug="atm").title == "ATM fees"
+
+
 def test_kb_import_refuses_unknown_tenants_and_missing_folders(docs, tmp_path):
     with pytest.raises(CommandError):
         call_command("kb_import", str(docs), "--tenant", "nope")

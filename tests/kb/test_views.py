@@ -35,6 +35,14 @@ def test_the_article_list_shows_only_own_articles_in_constant_queries(admin_clie
         admin_client.get("/t/acme/kb/")
 
 
+@pytest.mark.parametrize("query", ["category=%C2%B2", "q=a%00b", "category=99999999999999999999999"])
+def test_hostile_list_filters_are_ignored_not_a_500(admin_client, acme, query):
+    # "²" passes str.isdigit() but int() refuses it; PostgreSQL text cannot hold NUL.
+    ArticleFactory(tenant=acme, title="Still listed")
+    response = admin_client.get(f"/t/acme/kb/?{query}")
+    assert response.status_code == 200
+
+
 def test_empty_list_explains_what_to_do(admin_client, acme):
     response = admin_client.get("/t/acme/kb/")
     assert b"Write the first one" in response.content
@@ -145,6 +153,24 @@ def test_import_page_takes_a_zip_and_rejects_other_files(admin_client, acme):
     response = admin_client.post("/t/acme/kb/import/", {"archive": bad})
     assert response.status_code == 400
     assert b"not a zip file" in response.content
+
+
+def test_import_survives_odd_files_and_reports_a_bad_category(admin_client, acme):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("cards/_category.md", "---\ntitle: Cards\nposition: \u00b2\n---\n")
+        archive.writestr("cards/lost.md", "---\ntitle: Lost\x00 card\n---\nFreeze\x00 it.")
+        archive.writestr("fees/_category.md", "---\ntitle: " + "t" * 500 + "\n---\n")
+        archive.writestr("fees/atm.md", b"---\ntitle: ATM\n---\nCosts \xff nothing.")
+    buffer.seek(0)
+    buffer.name = "docs.zip"
+    response = admin_client.post("/t/acme/kb/import/", {"archive": buffer}, follow=True)
+    assert response.status_code == 200
+    assert "fees/_category.md: Keep the title under 120 characters." in response.content.decode()
+    with tenant_context(acme.id):
+        assert dict(Category.objects.values_list("slug", "title")) == {"cards": "Cards", "fees": "Fees"}
+        assert dict(Article.objects.values_list("title", "body")) == {
+            "Lost card": "Freeze it.\n", "ATM": "Costs \ufffd nothing.\n"}
 
 
 class TestHelpCenter:

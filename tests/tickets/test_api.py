@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from rest_framework.test import APIClient
@@ -116,6 +117,15 @@ class TestTickets:
         all_ids = {t["id"] for t in api.get(f"{API}/tickets/", {"page_size": 50}).json()["results"]}
         assert theirs["ticket"].id not in all_ids
 
+    @pytest.mark.parametrize("query", ["assignee=%C2%B2", "team=%C2%B2", "q=%C2%B2", "q=%23%C2%B2", "q=a%00b",
+                                       "tag=a%00b", "channel=a%00b", "assignee=99999999999999999999999"])
+    def test_hostile_query_parameters_are_ignored_not_a_500(self, api, acme, query):
+        # "²" passes str.isdigit() but int() refuses it; PostgreSQL text cannot hold NUL.
+        ticket = _ticket(acme, subject="Still listed")
+        response = api.get(f"{API}/tickets/?{query}")
+        assert response.status_code == 200
+        assert [t["id"] for t in response.json()["results"]] in ([ticket.id], [])
+
     def test_list_query_count_does_not_grow_with_page_size(self, api, acme, django_assert_max_num_queries):
         for _ in range(12):
             _ticket(acme)
@@ -153,6 +163,17 @@ class TestTickets:
     def test_a_malformed_or_deeply_nested_body_is_a_400(self, api, body):
         response = api.post(f"{API}/tickets/", body, content_type="application/json")
         assert response.status_code == 400 and "JSON parse error" in response.json()["detail"]
+
+    @pytest.mark.parametrize(("method", "path", "payload"), [
+        ("post", "/tickets/", {"subject": "x", "body": "y", "requester_email": "a@b.test", "priority": "\ud800"}),
+        ("post", "/webhooks/", {"url": "https://hooks.example.test/x", "events": ["\ud800"]}),
+        ("post", "/macros/", {"name": "m", "actions": {"\udfff": "x"}}),
+    ])
+    def test_a_lone_surrogate_escape_is_a_400_not_a_500(self, api, method, path, payload):
+        # json.dumps writes the surrogate as the escape "\\ud800": valid JSON syntax, but not text.
+        response = getattr(api, method)(f"{API}{path}", json.dumps(payload), content_type="application/json")
+        assert response.status_code == 400
+        assert "lone surrogate" in response.json()["detail"]
 
     def test_oversized_attachment_is_a_field_400(self, api, settings):
         settings.MAX_ATTACHMENT_BYTES = 4
@@ -261,6 +282,19 @@ class TestCustomersAndTeams:
         assert emails == ["ana@example.test"]
         response = api.post(f"{API}/customers/", {"email": "nope"}, format="json")
         assert response.status_code == 400 and "email" in response.json()["errors"]
+
+    def test_a_customer_search_with_nul_is_not_a_500(self, api, acme):
+        api.post(f"{API}/customers/", {"email": "ana@example.test"}, format="json")
+        response = api.get(f"{API}/customers/?q=ana%00")
+        assert response.status_code == 200
+        assert [c["email"] for c in response.json()["results"]] == ["ana@example.test"]
+
+    def test_an_external_id_of_another_customer_is_a_field_400(self, api, acme):
+        first = api.post(f"{API}/customers/", {"email": "ana@example.test", "external_id": "crm-1"}, format="json")
+        assert first.status_code == 201
+        response = api.post(f"{API}/customers/", {"email": "bo@example.test", "external_id": "crm-1"}, format="json")
+        assert response.status_code == 400
+        assert response.json()["errors"]["external_id"] == ["Another customer already has this external id."]
 
     def test_teams(self, api, alice, bob, carol):
         response = api.post(f"{API}/teams/", {"name": "Cards", "member_ids": [alice.id, bob.id]}, format="json")

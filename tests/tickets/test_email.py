@@ -99,6 +99,23 @@ class TestWebhook:
             assert (ticket.channel, ticket.subject, ticket.requester.email) == (
                 "email", "My card has not arrived", "jane@example.test")
 
+    def test_nul_anywhere_in_a_mail_is_dropped_and_the_mail_kept(self, client, acme, secret):
+        # Raw, quoted-printable (=00) and base64 (AA==) NULs: PostgreSQL text cannot hold any of them.
+        raw = (b"From: =?utf-8?q?Ann=00?= <ann@example.test>\r\nSubject: =?utf-8?b?Q2FyZAA=?= lost\x00\r\n"
+               b"Message-ID: <nul-1@example.test>\r\nIn-Reply-To: <\x00x@example.test>\r\n"
+               b"Content-Type: multipart/mixed; boundary=x\r\n\r\n"
+               b"--x\r\nContent-Type: text/plain\r\n\r\nMy card\x00 is gone\r\n"
+               b"--x\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename=\"a\x00.csv\"\r\n\r\n"
+               b"1,2\r\n--x--\r\n")
+        response = post(client, raw, secret)
+        assert response.status_code == 201, response.content
+        with tenant_context(acme.id):
+            ticket = Ticket.objects.get()
+            message = Message.objects.get()
+            assert (ticket.subject, ticket.requester.name) == ("Card lost", "Ann")
+            assert message.body == "My card is gone"
+            assert message.attachments.get().filename == "a.csv"
+
     def test_attachments_are_kept_and_oversized_ones_dropped_with_a_note(self, client, acme, secret, settings):
         assert post(client, mime("attachment.eml"), secret).status_code == 201
         with tenant_context(acme.id):

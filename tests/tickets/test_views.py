@@ -83,6 +83,13 @@ class TestQueue:
         with tenant_context(acme.id):
             assert Ticket.objects.get(id=a.id).status == "closed"
 
+    @pytest.mark.parametrize("query", ["page=%C2%B2", "assignee=%C2%B2", "team=%C2%B2", "q=%23%C2%B2",
+                                       "q=a%00b", "tag=a%00b", "channel=a%00b"])
+    def test_hostile_query_parameters_are_ignored_not_a_500(self, agent, acme, query):
+        _ticket(acme, subject="Still listed")
+        response = agent.get(f"{T}/?{query}")
+        assert response.status_code == 200
+
     def test_bad_bulk_input_is_not_a_500(self, agent, acme):
         assert agent.post(f"{T}/bulk/", {"action": "explode", "ids": ["x"]}).status_code == 302
 
@@ -110,6 +117,20 @@ class TestTicketPage:
         with tenant_context(acme.id):
             assert list(Message.objects.filter(ticket=ticket).values_list("kind", "author_type").order_by("id")) == [
                 ("reply", "customer"), ("reply", "agent"), ("note", "agent")]
+
+    def test_an_upload_with_control_characters_in_its_name_and_type_is_stored_clean(self, agent, acme):
+        # Hand-written multipart: a browser-like client can send NUL or CR in the part's headers.
+        ticket = _ticket(acme)
+        body = (b'--B\r\nContent-Disposition: form-data; name="body"\r\n\r\nSee file\r\n'
+                b'--B\r\nContent-Disposition: form-data; name="kind"\r\n\r\nreply\r\n'
+                b'--B\r\nContent-Disposition: form-data; name="attachment"; filename="bill\x01.txt"\r\n'
+                b"Content-Type: text/plain\x00evil\r\n\r\npaid\r\n--B--\r\n")
+        response = agent.post(f"{T}/{ticket.id}/reply/", body, content_type="multipart/form-data; boundary=B")
+        assert response.status_code == 302
+        with tenant_context(acme.id):
+            attachment = Message.objects.get(ticket=ticket, author_type="agent").attachments.get()
+        assert (attachment.filename, attachment.content_type, bytes(attachment.data)) == (
+            "bill.txt", "application/octet-stream", b"paid")
 
     def test_user_html_is_sanitized_on_the_page(self, agent, acme):
         ticket = _ticket(acme, body_html='<p>hello</p><script>alert("x")</script><img src=x onerror=alert(1)>')
@@ -174,6 +195,13 @@ class TestSetup:
         assert "Thanks" in page and "Cards" in page
         ticket = _ticket(acme)
         assert ticket.first_response_due_at is not None
+
+    def test_a_team_member_id_that_is_not_a_number_is_skipped(self, agent, acme, alice):
+        response = agent.post(f"{T}/setup/teams/", {"name": "Cards", "members": ["\u00b2", str(alice.id)]})
+        assert response.status_code == 302
+        with tenant_context(acme.id):
+            team = selectors.team_list(tenant=acme).get(name="Cards")
+            assert [m.user_id for m in team.members.all()] == [alice.id]
 
     def test_sla_business_hours_in_a_time_zone(self, agent, acme):
         sla = {f"{p}_{k}": 60 for p in ("urgent", "high", "normal", "low") for k in ("first", "resolution")}
