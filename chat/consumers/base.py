@@ -21,6 +21,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.http import Http404
 
 from helpdesk.realtime import deferred_publishes
+from helpdesk.text import has_lone_surrogate, has_nul
 from tenants.models import Tenant
 from tenants.rls import tenant_context
 
@@ -85,17 +86,6 @@ def _autocommit(fn: Callable[[], T]) -> tuple[T, list[tuple[str, dict[str, Any]]
     with deferred_publishes() as outbox:
         result = fn()
     return result, outbox
-
-
-def _has_nul(value: object) -> bool:
-    """PostgreSQL text cannot hold NUL: such a frame would fail at the database instead of getting an answer."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
 
 
 def int_field(content: dict[str, Any], name: str, *, default: int | None = None) -> int:
@@ -188,8 +178,9 @@ class ChatSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self.error("bad_frame", "A frame is a JSON object with a 'type'.")
             return
-        if "\\u0000" in text_data and _has_nul(content):  # the cheap test first: JSON can only carry NUL escaped
-            await self.error("bad_frame", "Text may not contain NUL characters.")
+        # The cheap test first: NUL and lone surrogates only arrive escaped, and browsers escape nothing else.
+        if "\\u" in text_data and (has_nul(content) or has_lone_surrogate(content)):
+            await self.error("bad_frame", "Text may not contain NUL characters or lone surrogates.")
             return
         method = self.handlers.get(content["type"])
         if method is None:

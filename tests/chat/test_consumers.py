@@ -176,6 +176,8 @@ async def test_a_page_of_an_origin_not_allowed_is_refused(acme):
     ('{"type": "resume", "after": -1}', "invalid"),
     ('{"type": "message", "text": "a\\u0000b", "client_msg_id": "x"}', "bad_frame"),
     ('{"type": "rate", "score": 5, "comment": ["\\u0000"]}', "bad_frame"),
+    ('{"type": "message", "text": "a\\ud800", "client_msg_id": "x"}', "bad_frame"),
+    ('{"type": "message", "text": "ok", "client_msg_id": "\\uDC00"}', "bad_frame"),
 ])
 async def test_bad_frames_get_an_error_frame_and_the_socket_stays_usable(acme, frame, error):
     session = await sync_to_async(_start)(acme)

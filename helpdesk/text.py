@@ -1,0 +1,35 @@
+"""Strings that decode from JSON but are not storable text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+# A JSON "\ud800" escape decodes to a lone surrogate: a Python str that cannot be encoded as UTF-8, so it fails
+# wherever it goes next (the database, or an error response that echoes a bad value back).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _strings(data: Any) -> Iterator[str]:
+    """Every string in decoded JSON, keys included. Iterative, so a body nested as deeply as the decoder allows
+    cannot exhaust the stack here."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
+def has_lone_surrogate(data: Any) -> bool:
+    return any(_SURROGATE.search(text) for text in _strings(data))
+
+
+def has_nul(data: Any) -> bool:
+    """PostgreSQL text cannot hold NUL."""
+    return any("\x00" in text for text in _strings(data))
