@@ -145,8 +145,7 @@ class AgentChatConsumer(ChatSocket):
         message = await self.db_statement(  # posting scopes itself to the tenant (chat/services/messages.py)
             service, tenant=self.tenant, conversation=conversation, agent=self.user, text=content.get("text"),
             client_msg_id=client_msg_id, attachment_ids=content.get("attachments"))
-        await self.send_json({"type": "ack", "client_msg_id": client_msg_id, "id": message.id, "seq": message.seq,
-                              "conversation": message.conversation_id})
+        await self.ack(message, author_name=self.user.display_name, conversation=message.conversation_id)
 
     def _transfer(self, content: dict[str, Any]) -> Conversation:
         to_agent = None

@@ -20,6 +20,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.http import Http404
 
+from chat.models import ChatMessage
+from chat.payloads import message_payload
 from helpdesk.realtime import deferred_publishes
 from helpdesk.text import has_lone_surrogate, has_nul
 from tenants.models import Tenant
@@ -30,6 +32,7 @@ T = TypeVar("T")
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404  # no such tenant, not a member, or a token of another tenant: one answer for all
 MAX_FRAME_BYTES = 16 * 1024
+MAX_ACKED = 1000
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -108,6 +111,8 @@ class ChatSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.groups_joined: set[str] = set()
         # Per conversation, the highest sequence number already sent from history: a live copy of it is dropped.
         self.history_max: dict[int, int] = {}
+        # Ids of messages this socket posted and already got back in their ack: their broadcast copy is dropped.
+        self.acked: set[int] = set()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """As channels' dispatch, without its close_old_connections() before every frame and group message: that
@@ -199,6 +204,18 @@ class ChatSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         except Http404:
             await self.error("not_found", "No such conversation.", ref=ref)
 
+    async def ack(self, message: ChatMessage, *, author_name: str = "", **extra: Any) -> None:
+        """The poster's answer carries the stored message itself, so the poster needs no broadcast copy of it: one
+        frame fewer per message, and frame writes are the largest part of the server's work. Other tabs and the
+        other side still get the broadcast. The copy comes later than this (a socket handles its group messages
+        one at a time, after this frame's handler), so it is reliably recognised and dropped."""
+        if len(self.acked) > MAX_ACKED:
+            self.acked.clear()  # resends leave ids that get no copy; a copy let through is dropped by the client
+        self.acked.add(message.id)
+        payload = message_payload(message, tenant_slug=self.tenant.slug, author_name=author_name)
+        await self.send_json({"type": "ack", "client_msg_id": message.client_msg_id, "id": message.id,
+                              "seq": message.seq, **extra, "message": payload})
+
     async def ping(self, content: dict[str, Any]) -> None:
         await self.send_json({"type": "pong"})
 
@@ -215,9 +232,15 @@ class ChatSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         cannot interleave: anything committed before the read is in it, anything after arrives live.
         """
         payload = event["payload"]
-        if payload.get("type") == "message" and payload["seq"] <= self.history_max.get(payload["conversation"], 0):
+        if payload.get("type") == "message" and self._already_sent(payload):
             return
         await self.on_event(payload)
+
+    def _already_sent(self, payload: dict[str, Any]) -> bool:
+        if payload["id"] in self.acked:
+            self.acked.discard(payload["id"])
+            return True
+        return bool(payload["seq"] <= self.history_max.get(payload["conversation"], 0))
 
     async def on_event(self, payload: dict[str, Any]) -> None:
         await self.send_json(payload)

@@ -101,7 +101,7 @@ class VisitorConsumer(ChatSocket):
             raise FrameError("invalid", "Give each message a 'client_msg_id'.", {"client_msg_id": ["Required."]})
         message = await self.db_statement(self._post, text=content.get("text"), client_msg_id=client_msg_id,
                                           attachment_ids=content.get("attachments"))
-        await self.send_json({"type": "ack", "client_msg_id": client_msg_id, "id": message.id, "seq": message.seq})
+        await self.ack(message)
 
     async def typing(self, content: dict[str, Any]) -> None:
         await self.channel_layer.group_send(

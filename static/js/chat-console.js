@@ -173,6 +173,9 @@
           renderLists();
         }
         break;
+      case "ack":
+        if (f.message) onFrame(f.message);  // the stored reply or note: the server sends no other copy to this tab
+        break;
       case "typing":
         if (f.conversation === current) {
           $("pane-typing").hidden = false;

@@ -120,6 +120,7 @@
         if (f.sender === "agent") $("typing").hidden = true;
         break;
       case "ack":
+        if (f.message) onFrame(f.message);  // the stored message: the server sends no other copy to this socket
         break;
       case "status":
         applyStatus(f.status);

@@ -79,7 +79,8 @@ async def test_a_resend_with_the_same_client_id_is_stored_and_delivered_once(cli
     frames = await drain(customer)
     acks = [f for f in frames if f["type"] == "ack"]
     assert [a["seq"] for a in acks] == [1, 1]
-    assert [f["seq"] for f in frames if f["type"] == "message"] == [1]
+    assert [a["message"]["text"] for a in acks] == ["Card lost", "Card lost"]  # the stored message, in the ack
+    assert [f for f in frames if f["type"] == "message"] == []  # so no other copy comes back to the poster
     assert [f["text"] for f in await drain(agent) if f["type"] == "message"] == ["Card lost"]
     count = await sync_to_async(lambda: _count(acme))()
     assert count == 1
@@ -96,10 +97,11 @@ async def test_a_reconnecting_client_receives_exactly_what_it_missed(client, acm
     session = await sync_to_async(_start)(acme)
     customer, _, _ = await visitor_socket("acme", session.token)
     await receive_until(customer, "hello")
+    seen = 0
     for n in (1, 2):
         await customer.send_json_to({"type": "message", "text": f"c{n}", "client_msg_id": f"c{n}"})
-        await receive_until(customer, "ack")
-    seen = max(f["seq"] for f in await drain(customer) if f["type"] == "message")
+        seen = (await receive_until(customer, "ack"))[-1]["seq"]
+    assert not [f for f in await drain(customer) if f["type"] == "message"]
     await customer.disconnect()
 
     agent, _, _ = await agent_socket(client, bob)
@@ -303,14 +305,20 @@ async def test_the_bot_is_silenced_after_an_agent_takes_over(client, acme, bob):
     await agent.disconnect()
 
 
-async def test_notes_reach_agents_but_never_the_customer(client, acme, bob):
+async def test_notes_reach_agents_but_never_the_customer(client, acme, alice, bob):
     session, customer, agent = await open_pair(client, acme, bob)
     await agent.send_json_to({"type": "take", "conversation": session.conversation.id})
+    other, _, _ = await agent_socket(client, alice)
+    await other.send_json_to({"type": "watch", "conversation": session.conversation.id})
+    await receive_until(other, "conversation")
     await agent.send_json_to({"type": "note", "conversation": session.conversation.id, "text": "VIP",
                               "client_msg_id": "n1"})
-    notes = [f for f in await drain(agent) if f["type"] == "message" and f["internal"]]
+    frames = await drain(agent)
+    assert [(f["message"]["text"], f["message"]["internal"]) for f in frames if f["type"] == "ack"] == [("VIP", True)]
+    notes = [f for f in await drain(other) if f["type"] == "message" and f["internal"]]
     assert [n["text"] for n in notes] == ["VIP"]
     assert [f for f in await drain(customer) if f.get("text") == "VIP"] == []
+    await other.disconnect()
     await customer.disconnect()
     await agent.disconnect()
 
@@ -330,3 +338,19 @@ async def test_typing_and_read_state_reach_the_other_side(client, acme, bob):
     assert (read["by"], read["seq"]) == ("customer", seq)
     await customer.disconnect()
     await agent.disconnect()
+
+
+async def test_the_poster_gets_its_message_in_the_ack_and_its_other_tabs_get_the_copy(acme):
+    session = await sync_to_async(_start)(acme)
+    one, _, _ = await visitor_socket("acme", session.token)
+    two, _, _ = await visitor_socket("acme", session.token)
+    await receive_until(one, "hello")
+    await receive_until(two, "hello")
+    await one.send_json_to({"type": "message", "text": "from tab one", "client_msg_id": "t1"})
+    ack = (await receive_until(one, "ack"))[-1]
+    assert (ack["message"]["text"], ack["message"]["seq"], ack["message"]["sender"]) == ("from tab one", 1, "customer")
+    copy = (await receive_until(two, "message"))[-1]
+    assert copy == ack["message"]
+    assert [f for f in await drain(one) if f["type"] == "message"] == []
+    await one.disconnect()
+    await two.disconnect()
