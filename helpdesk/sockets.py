@@ -1,6 +1,8 @@
-"""The base of the small JSON sockets (ticket updates, agent events): a frame that is not JSON gets an error frame.
+"""The base of every JSON WebSocket of the project: a frame that cannot be a message gets an error frame, and the
+socket stays open.
 
-channels' AsyncJsonWebsocketConsumer raises on such a frame, which closes the socket with an internal error.
+channels' AsyncJsonWebsocketConsumer raises on a frame that is not JSON, which closes the socket with an internal
+error; and a decoded NUL or lone surrogate would fail later, at the database.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-MAX_FRAME_BYTES = 4 * 1024  # these sockets take nothing bigger than a ping
+from helpdesk.text import has_lone_surrogate, has_nul
 
 
 class JsonSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    max_frame_bytes = 4 * 1024  # a subclass that takes messages raises it
+
     async def error(self, error: str, detail: str) -> None:
         await self.send_json({"type": "error", "error": error, "detail": detail})
 
@@ -21,12 +25,16 @@ class JsonSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if text_data is None:
             await self.error("bad_frame", "Send JSON text frames.")
             return
-        if len(text_data) > MAX_FRAME_BYTES:
-            await self.error("too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes.")
+        if len(text_data.encode()) > self.max_frame_bytes:
+            await self.error("too_large", f"Frames are limited to {self.max_frame_bytes} bytes.")
             return
         try:
             content = json.loads(text_data)
-        except (ValueError, RecursionError):
+        except (ValueError, RecursionError):  # nesting deeper than the parser's stack is not a frame either
             await self.error("bad_json", "The frame is not valid JSON.")
+            return
+        # The cheap test first: NUL and lone surrogates only arrive escaped, and browsers escape nothing else.
+        if "\\u" in text_data and (has_nul(content) or has_lone_surrogate(content)):
+            await self.error("bad_frame", "Text may not contain NUL characters or lone surrogates.")
             return
         await self.receive_json(content, **kwargs)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import json
 import os
 import threading
 import time
@@ -15,7 +14,6 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.http import Http404
@@ -23,7 +21,7 @@ from django.http import Http404
 from chat.models import ChatMessage
 from chat.payloads import message_payload
 from helpdesk.realtime import deferred_publishes
-from helpdesk.text import has_lone_surrogate, has_nul
+from helpdesk.sockets import JsonSocket
 from tenants.models import Tenant
 from tenants.rls import tenant_context
 
@@ -31,7 +29,6 @@ T = TypeVar("T")
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404  # no such tenant, not a member, or a token of another tenant: one answer for all
-MAX_FRAME_BYTES = 16 * 1024
 MAX_ACKED = 1000
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -103,7 +100,8 @@ def query_params(scope: dict[str, Any]) -> dict[str, str]:
     return {key: values[-1] for key, values in parse_qs(raw).items()}
 
 
-class ChatSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class ChatSocket(JsonSocket):
+    max_frame_bytes = 16 * 1024
     tenant: Tenant
     handlers: dict[str, str] = {}
 
@@ -129,17 +127,17 @@ class ChatSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         Not thread-sensitive: each call may use its own pooled connection, so one socket's database time does not
         queue behind every other socket's in the process.
         """
-        call = partial(_in_tenant, self.tenant.id, partial(fn, **kwargs))
-        result, outbox = await in_db_thread(call)
-        for group, message in outbox:  # committed: now announce it
-            await self.channel_layer.group_send(group, message)
-        return result  # type: ignore[no-any-return]
+        return await self._announced(partial(_in_tenant, self.tenant.id, partial(fn, **kwargs)))
 
     async def db_statement(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """Run ``fn(**kwargs)`` in a worker thread outside a transaction: for the services that scope themselves
         to the tenant in a single statement (posting a message), which saves a transaction's five extra round
         trips on every chat message."""
-        result, outbox = await in_db_thread(partial(_autocommit, partial(fn, **kwargs)))
+        return await self._announced(partial(_autocommit, partial(fn, **kwargs)))
+
+    async def _announced(self, call: Callable[[], tuple[T, list[tuple[str, dict[str, Any]]]]]) -> T:
+        """``call()`` in a DB thread; then, committed, its broadcasts are sent from this event loop."""
+        result, outbox = await in_db_thread(call)
         for group, message in outbox:
             await self.channel_layer.group_send(group, message)
         return result
@@ -167,25 +165,10 @@ class ChatSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             frame["ref"] = ref
         await self.send_json(frame)
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
-        """Every bad frame gets an error frame and the socket stays open."""
-        if text_data is None:
-            await self.error("bad_frame", "Send JSON text frames.")
-            return
-        if len(text_data.encode()) > MAX_FRAME_BYTES:
-            await self.error("too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes.")
-            return
-        try:
-            content = json.loads(text_data)
-        except (ValueError, RecursionError):  # nesting deeper than the parser's stack is not a chat frame either
-            await self.error("bad_json", "The frame is not valid JSON.")
-            return
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Every bad frame gets an error frame and the socket stays open (JsonSocket checks the frame itself)."""
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self.error("bad_frame", "A frame is a JSON object with a 'type'.")
-            return
-        # The cheap test first: NUL and lone surrogates only arrive escaped, and browsers escape nothing else.
-        if "\\u" in text_data and (has_nul(content) or has_lone_surrogate(content)):
-            await self.error("bad_frame", "Text may not contain NUL characters or lone surrogates.")
             return
         method = self.handlers.get(content["type"])
         if method is None:
