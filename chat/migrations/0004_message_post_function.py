@@ -15,11 +15,12 @@ CREATE OR REPLACE FUNCTION chat_message_post(
     p_attachments jsonb, p_meta jsonb, p_client_msg_id text,
     p_statuses text[], p_assigned_agent bigint, p_unsilenced boolean
 ) RETURNS TABLE (
-    outcome text, conversation_status text, message_id bigint, message_seq integer, message_sender text,
+    outcome text, message_id bigint, message_seq integer, message_sender text,
     message_author bigint, message_internal boolean, message_text text, message_attachments jsonb,
     message_meta jsonb, message_created_at timestamptz
 ) LANGUAGE plpgsql AS $fn$
 DECLARE
+    v_status text;
     v_silenced boolean;
     v_assigned bigint;
     v_seq integer;
@@ -30,13 +31,13 @@ BEGIN
     UPDATE chat_conversation c SET last_seq = c.last_seq + 1, updated_at = v_now
      WHERE c.tenant_id = p_tenant AND c.id = p_conversation
      RETURNING c.last_seq, c.status, c.bot_silenced, c.assigned_agent_id
-          INTO v_seq, conversation_status, v_silenced, v_assigned;
+          INTO v_seq, v_status, v_silenced, v_assigned;
     IF NOT FOUND THEN
         outcome := 'missing';
         RETURN NEXT;
         RETURN;
     END IF;
-    IF conversation_status = ANY (p_statuses)
+    IF v_status = ANY (p_statuses)
        AND (p_assigned_agent IS NULL OR v_assigned = p_assigned_agent)
        AND NOT (p_unsilenced AND v_silenced) THEN
         INSERT INTO chat_chatmessage (tenant_id, conversation_id, seq, sender, author_id, internal, text,

@@ -77,7 +77,7 @@ def _post(
             json.dumps(attachments or []), json.dumps(meta or {}), client_msg_id, list(rule.statuses),
             rule.assigned_agent_id, rule.unsilenced,
         ])
-        (outcome, _status, message_id, seq, stored_sender, author_id, stored_internal, stored_text,
+        (outcome, message_id, seq, stored_sender, author_id, stored_internal, stored_text,
          stored_attachments, stored_meta, created_at) = cursor.fetchone()
     if message_id is None:
         return outcome, None
