@@ -8,6 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from helpdesk.text import without_nul
+
 if TYPE_CHECKING:
     from tenants.models import Membership, Tenant, User
 
@@ -32,7 +34,7 @@ def query_int(value: object, *, maximum: int = 2**63 - 1) -> int | None:
 
 def query_text(value: object, *, max_length: int) -> str:
     """Free text from a query string, cut to length and without NUL, which PostgreSQL text cannot hold."""
-    return str(value or "")[:max_length].replace("\x00", "").strip()
+    return without_nul(str(value or "")[:max_length]).strip()
 
 
 def apply_validation_error(form: forms.Form, exc: ValidationError) -> None:

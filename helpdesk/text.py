@@ -30,6 +30,11 @@ def has_lone_surrogate(data: Any) -> bool:
     return any(_SURROGATE.search(text) for text in _strings(data))
 
 
+def without_nul(text: str) -> str:
+    """``text`` as PostgreSQL can store it: NUL dropped (from a mail, an imported file, a query string)."""
+    return text.replace("\x00", "")
+
+
 def has_nul(data: Any) -> bool:
     """PostgreSQL text cannot hold NUL."""
     return any("\x00" in text for text in _strings(data))

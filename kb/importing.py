@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
+from helpdesk.text import without_nul
 from kb import indexing, services
 from kb.models import Article, Category
 from kb.rendering import parse_tags, split_front_matter
@@ -40,7 +41,7 @@ class ImportReport:
 def _text(data: bytes) -> str:
     """A file's text, whatever it holds: bad UTF-8 becomes U+FFFD and NUL (which PostgreSQL text cannot hold)
     is dropped, so one odd file neither stops the import nor fails at the database."""
-    return data.decode("utf-8", errors="replace").replace("\x00", "")
+    return without_nul(data.decode("utf-8", errors="replace"))
 
 
 def folder_files(root: Path) -> Iterator[SourceFile]:

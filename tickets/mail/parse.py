@@ -15,6 +15,7 @@ from email.utils import getaddresses, parseaddr
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from helpdesk.text import without_nul
 from tickets.sanitize import clean_html, html_to_text
 
 MAX_RAW_BYTES = 40 * 1024 * 1024
@@ -51,22 +52,17 @@ class ParsedEmail:
         return bool(self.auto_reason)
 
 
-def _no_nul(text: str) -> str:
-    """PostgreSQL text cannot hold NUL, and a sender can put one anywhere (raw, or encoded as =00 or base64):
-    drop it rather than the whole mail."""
-    return text.replace("\x00", "")
-
-
 def _header(msg: Message, name: str) -> str:
     try:
         value = msg.get(name)
     except Exception:  # a malformed header must not sink the whole mail
         value = None
-    return _no_nul(str(value or "")).strip()
+    return without_nul(str(value or "")).strip()
 
 
 def _decode_part(part: Message) -> str:
-    return _no_nul(_decode_payload(part))
+    # A sender can put NUL anywhere (raw, or encoded as =00 or base64): drop it rather than the whole mail.
+    return without_nul(_decode_payload(part))
 
 
 def _decode_payload(part: Message) -> str:
@@ -140,8 +136,8 @@ def parse_email(raw: bytes) -> ParsedEmail:
     for part in msg.iter_attachments() if msg.is_multipart() else []:
         payload = part.get_payload(decode=True)
         if isinstance(payload, bytes) and part.get_content_maintype() != "multipart":
-            filename = _no_nul(part.get_filename() or "").strip() or f"attachment-{len(attachments) + 1}"
-            attachments.append(ParsedAttachment(filename=filename, content_type=_no_nul(part.get_content_type()),
+            filename = without_nul(part.get_filename() or "").strip() or f"attachment-{len(attachments) + 1}"
+            attachments.append(ParsedAttachment(filename=filename, content_type=without_nul(part.get_content_type()),
                                                 data=payload))
     if not text.strip() and not subject and not attachments:
         raise ValidationError({"raw": "The message has neither a subject nor a body."})
