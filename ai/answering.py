@@ -11,19 +11,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ai import conversation, guard, pii, policy
+from ai import conversation, decision, guard, pii, policy
 from ai.backends import language, sentiment
-from ai.backends.generation import GenerationError, GenerationRequest, Passage, Turn, generate
+from ai.backends.generation import Generated, GenerationError, GenerationRequest, Passage, Turn, generate
+from ai.backends.generation import extractive
 
-PASSAGES = 3
-TITLE_WEIGHT = 0.5
+PASSAGES = 5  # passages the reader reads (one per article, best first)
+SUGGESTIONS = 3  # articles offered when the bot is not sure enough to answer
 
 REASON_TEXT = {
     "asked_for_human": "the customer asked for a person",
     "human_only_category": "the topic is reserved for agents",
     "negative_sentiment": "the customer seems upset",
     "low_confidence": "the knowledge base has no confident answer",
-    "ambiguous": "several articles fit the question about equally well",
+    "urgent": "a safety, health, legal or fraud matter needs a person",
+    "not_in_passages": "the articles found do not answer the question",
     "no_results": "the knowledge base returned nothing",
     "unsupported": "the generated answer was not supported by the sources",
     "repeated": "the only answer found was already rejected by the customer",
@@ -70,7 +72,9 @@ Search = Callable[[str], Sequence[Hit]]
 
 @dataclass(frozen=True)
 class Options:
-    confidence_floor: float = 0.62
+    # Answer when the estimated chance of a right reply reaches this; None: the calibration's threshold.
+    confidence_floor: float | None = None
+    calibration: decision.Calibration = decision.DEFAULT
     negative_threshold: float = sentiment.NEGATIVE_THRESHOLD
     handoff_on_negative: bool = True
     human_only_categories: Sequence[str] = ()
@@ -100,33 +104,31 @@ class Outcome:
     latency_ms: int = 0
     redacted: list[str] = field(default_factory=list)
     generation_score: float = 0.0
+    confidence: float = 0.0  # estimated chance that the reply is right (ai.decision)
+    evidence: dict[str, float] = field(default_factory=dict)
+    # The reader's reply and its articles whatever was decided: what an agent sees as a suggestion, and what a
+    # calibration is fitted on.
+    draft: str = ""
+    draft_citations: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _similarity(hit: Hit) -> float:
-    """Cosine similarity of the hit's chunk; a full-text-only hit has none, which counts as no confidence."""
+    """Cosine similarity of the hit's chunk; a full-text-only hit has none."""
     return float(hit.vector_similarity or 0.0)
 
 
-def _confidences(query: str, hits: Sequence[Hit]) -> list[float]:
-    """How sure we are that each hit's article answers the query: the mean of the chunk's cosine similarity and the
-    cosine similarity of the query to the article's title.
-
-    Help-center titles are usually the question the article answers, so a question close to both the passage and
-    the title is far more often answered by that article than one close to a passage alone; on the demo evaluation
-    set this halves the wrong answers at the same answered rate (bench/autoreply_demo.py).
-    """
+def _retrieval_margin(hits: Sequence[Hit]) -> float:
+    """How far the first article led the second in rank fusion, as a share of the first's score (scale-free)."""
     if not hits:
-        return []
-    from ai.backends.embeddings import embed_cached as embed
-
-    vectors = embed([query, *(h.article_title for h in hits)])
-    titles = vectors[1:] @ vectors[0]
-    return [round((1 - TITLE_WEIGHT) * _similarity(h) + TITLE_WEIGHT * float(t), 4)
-            for h, t in zip(hits, titles, strict=True)]
+        return 0.0
+    if len(hits) == 1:
+        return 1.0
+    first, second = float(hits[0].score), float(hits[1].score)
+    return round((first - second) / first, 4) if first > 0 else 0.0
 
 
-def _hit_row(hit: Hit, confidence: float) -> dict[str, Any]:
-    return {"confidence": confidence, "article_id": hit.article_id, "title": hit.article_title, "url": hit.url,
+def _hit_row(hit: Hit) -> dict[str, Any]:
+    return {"article_id": hit.article_id, "title": hit.article_title, "url": hit.url,
             "chunk_id": hit.chunk_id,
             "heading": hit.heading, "score": round(float(hit.score), 4),
             "similarity": round(_similarity(hit), 4), "fts_rank": round(float(hit.fts_rank or 0.0), 4),
@@ -164,55 +166,65 @@ def answer(*, text: str, history: Sequence[Turn], search: Search, options: Optio
     mood = sentiment.analyse(redacted.text, language=lang.code)
     query = conversation.retrieval_query(redacted.text, clean_history)
     hits = list(search(query)) if not policy.wants_human(redacted.text) else []
-    confidence = _confidences(query, hits)
-    # Best-first by confidence: the generator's "first passage" and the cited article are the most likely answer.
-    order = sorted(range(len(hits)), key=lambda i: confidence[i], reverse=True)
-    hits = [hits[i] for i in order]
-    confidence = [confidence[i] for i in order]
     top = hits[0] if hits else None
     outcome = Outcome(action="handoff", reason="", query=query, input_text=redacted.text,
-                      hits=[_hit_row(h, c) for h, c in zip(hits, confidence, strict=True)], language=lang.code,
-                      sentiment=mood.score,
+                      hits=[_hit_row(h) for h in hits], language=lang.code, sentiment=mood.score,
                       category=category or (top.category_slug if top else ""), sources=_sources(hits),
                       redacted=redacted.kinds, backend=options.backend)
-    decision = policy.decide(
-        text=redacted.text, top_similarity=confidence[0] if confidence else None,
-        runner_up=confidence[1] if len(confidence) > 1 else None, confidence_floor=options.confidence_floor,
-        sentiment_score=mood.score, negative_threshold=options.negative_threshold, category=outcome.category,
+    rejected = conversation.rejected_answers(clean_history, redacted.text)
+    passages = [Passage(title=h.article_title, text=h.text, url=h.url, heading=h.heading, score=_similarity(h))
+                for h in hits[:PASSAGES]]
+    request = GenerationRequest(question=redacted.text, passages=passages, history=clean_history, rejected=rejected,
+                                context_query=query if query != redacted.text else "")
+    # The extractive reader always reads: its evidence drives the decision whichever backend writes the reply.
+    read = extractive.answer(request) if passages else None
+    if read is not None and read.text:
+        by_title = {src["title"]: src for src in _sources(hits)}
+        outcome.draft = read.text
+        outcome.draft_citations = [by_title[passages[i].title] for i in read.cited if passages[i].title in by_title]
+        outcome.evidence = {**read.evidence, "retrieval_margin": _retrieval_margin(hits)}
+        outcome.confidence = round(decision.probability(outcome.evidence, options.calibration), 4)
+    calibration = options.calibration
+    decided = policy.decide(
+        text=redacted.text, sentiment_score=mood.score, negative_threshold=options.negative_threshold,
+        confidence=outcome.confidence if read is not None and read.text else None,
+        answer_at=options.confidence_floor if options.confidence_floor is not None else calibration.answer_at,
+        suggest_at=calibration.suggest_at, category=outcome.category,
         human_only_categories=options.human_only_categories, handoff_on_negative=options.handoff_on_negative,
     )
-    outcome.reason = decision.reason
-    if decision.action == "answer":
-        _generate(outcome, hits, clean_history, redacted.text, options)
+    outcome.reason = decided.reason
+    if decided.action == "answer" and read is not None:
+        _reply(outcome, read, request, options, rejected)
+    elif decided.action == "suggest":
+        outcome.action = "suggest"
+        outcome.citations = outcome.sources[:SUGGESTIONS]
     if outcome.action == "handoff":
         outcome.summary = handoff_summary(outcome, clean_history)
     outcome.latency_ms = int((time.monotonic() - started) * 1000)
     return outcome
 
 
-def _generate(outcome: Outcome, hits: Sequence[Hit], history: Sequence[Turn], question: str,
-              options: Options) -> None:
+def _reply(outcome: Outcome, read: Generated, request: GenerationRequest, options: Options,
+           rejected: Sequence[str]) -> None:
+    """The reply from the configured backend: the reader's own, or a generative model's over the same passages,
+    checked by the guard."""
     from ai.backends.embeddings import embed_cached as embed
 
-    ranked = list(hits[:PASSAGES])  # already best-first by confidence
-    passages = [Passage(title=h.article_title, text=h.text, url=h.url, heading=h.heading,
-                        score=_similarity(h)) for h in ranked]
-    rejected = conversation.rejected_answers(history, question)
-    request = GenerationRequest(question=question, passages=passages, history=history, rejected=rejected,
-                                context_query=outcome.query if outcome.query != question else "")
-    try:
-        generated = generate(request, backend=options.backend, model=options.model, base_url=options.endpoint_url,
-                             api_key=options.api_key, timeout=options.timeout)
-    except GenerationError:
-        outcome.reason = "backend_error"
-        return
+    generated = read
+    if options.backend != "extractive":
+        try:
+            generated = generate(request, backend=options.backend, model=options.model,
+                                 base_url=options.endpoint_url, api_key=options.api_key, timeout=options.timeout)
+        except GenerationError:
+            outcome.reason = "backend_error"
+            return
     outcome.model = generated.model
     outcome.generation_score = generated.score
     if not generated.text or generated.text in rejected:
-        outcome.reason = "repeated" if rejected else "low_confidence"
+        outcome.reason = "repeated" if rejected else "not_in_passages"
         return
-    cited = [ranked[i] for i in generated.cited]
-    checked = guard.check(generated.text, [f"{h.article_title}. {h.heading}. {h.text}" for h in cited],
+    cited = [request.passages[i] for i in generated.cited]
+    checked = guard.check(generated.text, [f"{p.title}. {p.heading}. {p.text}" for p in cited],
                           embedder=None if generated.backend == "extractive" else embed)
     if not checked.supported:
         outcome.reason = "unsupported"
@@ -220,4 +232,5 @@ def _generate(outcome: Outcome, hits: Sequence[Hit], history: Sequence[Turn], qu
         return
     outcome.action = "answer"
     outcome.text = generated.text
-    outcome.citations = _sources(cited)
+    by_title = {s["title"]: s for s in outcome.sources}
+    outcome.citations = [by_title[p.title] for p in cited if p.title in by_title]

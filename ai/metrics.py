@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf.locale import LANG_INFO
 from django.utils import timezone
 
 from ai.models import Trace
@@ -75,11 +76,16 @@ def _chat_resolved(tenant: Tenant, trace: Trace) -> bool:
     return not (conversation.csat_score is not None and conversation.csat_score <= BAD_RATING)
 
 
-def answer_metrics(*, tenant: Tenant, days: int = WINDOW_DAYS) -> Metrics:
+def _answer_traces(tenant: Tenant, days: int) -> list[Trace]:
     since = timezone.now() - timedelta(days=days)
-    traces = list(Trace.objects.for_tenant(tenant).filter(
+    return list(Trace.objects.for_tenant(tenant).filter(
         kind__in=[Trace.Kind.CHAT_ANSWER, Trace.Kind.TICKET_ANSWER], created_at__gte=since,
     ).order_by("id"))
+
+
+def _summarise(tenant: Tenant, traces: list[Trace], judged: dict[int, bool]) -> Metrics:
+    """The figures of some answer traces. ``judged`` remembers each answer's resolution (one or two queries each)
+    across calls, so the per-language rows reuse what the total already looked up."""
     answered = [t for t in traces if t.decision == "answer" and t.details.get("delivered", True)]
     handed_off = [t for t in traces if t.decision == "handoff"]
     reasons: dict[str, int] = {}
@@ -96,8 +102,9 @@ def answer_metrics(*, tenant: Tenant, days: int = WINDOW_DAYS) -> Metrics:
     for key, trace in last_answer.items():
         if key in handed_threads and key[0] == "chat":
             continue
-        ok = _chat_resolved(tenant, trace) if key[0] == "chat" else _ticket_resolved(tenant, trace)
-        resolved += ok
+        if trace.id not in judged:
+            judged[trace.id] = _chat_resolved(tenant, trace) if key[0] == "chat" else _ticket_resolved(tenant, trace)
+        resolved += judged[trace.id]
     threads = len(last_answer.keys() | handed_threads)
     latencies = [t.latency_ms for t in answered]
     return Metrics(
@@ -106,3 +113,59 @@ def answer_metrics(*, tenant: Tenant, days: int = WINDOW_DAYS) -> Metrics:
         resolution_rate=resolved / threads if threads else None,
         latency_p50_ms=_percentile(latencies, 0.5), latency_p95_ms=_percentile(latencies, 0.95), reasons=reasons,
     )
+
+
+def answer_metrics(*, tenant: Tenant, days: int = WINDOW_DAYS) -> Metrics:
+    return _summarise(tenant, _answer_traces(tenant, days), {})
+
+
+UNKNOWN_LANGUAGE = "unknown"
+# Names Django's locale table lacks or words differently ("zh" alone is not in it; it has zh-hans, "Simplified").
+LANGUAGE_NAMES = {"zh": ("Chinese", "中文"), UNKNOWN_LANGUAGE: ("Unknown", "Unknown")}
+
+
+def language_group(code: str) -> str:
+    """The primary subtag of a language code ("zh-CN", "zh_Hans" and "zh" are all "zh"); none or "und" is unknown."""
+    primary = code.strip().lower().replace("_", "-").split("-", 1)[0]
+    return primary if primary and primary != "und" else UNKNOWN_LANGUAGE
+
+
+def language_name(group: str) -> str:
+    """The language in words, with its own name when that differs: "English", "Chinese (中文)", "French (français)"."""
+    name, local = LANGUAGE_NAMES.get(group) or (
+        (LANG_INFO[group]["name"], LANG_INFO[group]["name_local"]) if group in LANG_INFO else (group, group))
+    return name if local == name else f"{name} ({local})"
+
+
+def trace_language(trace: Trace) -> str:
+    # Traces recorded before the language column kept the detected language in details.
+    return language_group(trace.language or str(trace.details.get("language", "")))
+
+
+@dataclass(frozen=True)
+class LanguageMetrics:
+    code: str
+    name: str
+    metrics: Metrics
+
+
+@dataclass(frozen=True)
+class LanguageBreakdown:
+    """One row per language of the customers' messages, most runs first (unknown last), and the total. A thread in
+    which the customer switched languages counts in each of its languages' rows, so rows may add up to more."""
+
+    rows: list[LanguageMetrics]
+    total: Metrics
+
+
+def metrics_by_language(*, tenant: Tenant, days: int = WINDOW_DAYS) -> LanguageBreakdown:
+    traces = _answer_traces(tenant, days)
+    judged: dict[int, bool] = {}
+    total = _summarise(tenant, traces, judged)
+    groups: dict[str, list[Trace]] = {}
+    for trace in traces:
+        groups.setdefault(trace_language(trace), []).append(trace)
+    rows = [LanguageMetrics(code=code, name=language_name(code), metrics=_summarise(tenant, group, judged))
+            for code, group in groups.items()]
+    rows.sort(key=lambda r: (r.code == UNKNOWN_LANGUAGE, -r.metrics.runs, r.name))
+    return LanguageBreakdown(rows=rows, total=total)

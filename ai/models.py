@@ -61,6 +61,8 @@ class Trace(TenantOwned):
     output_text = models.TextField(blank=True)
     citations = models.JSONField(default=list, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # Detected language of the customer's message ("en", "zh", "und"); older traces kept it in details["language"].
+    language = models.CharField(max_length=16, blank=True, default="")
     latency_ms = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,7 +1,8 @@
-"""The answer-or-hand-off decision, from retrieval scores and what the customer said. Pure and unit-tested.
+"""What always goes to a person, whatever the knowledge base says. Pure and unit-tested.
 
 Order matters: a request for a human always wins (nobody should have to argue with a bot), then categories the
-tenant reserves for humans, then anger, then confidence. Only when none applies does the bot answer.
+tenant reserves for humans, then a safety, health, legal or fraud matter, then anger. Only when none applies is the
+answer left to the evidence (``ai.decision``): answer, suggest articles, or hand off when nothing fits.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
-Action = Literal["answer", "handoff"]
-# Two different articles within this much confidence of each other: picking one is a coin toss, so ask a human.
-AMBIGUITY_MARGIN = 0.03
+Action = Literal["answer", "suggest", "handoff"]
 
 _HUMAN = re.compile(
     r"\b(?:(?:talk|speak|chat|connect|transfer)\w*\s+(?:me\s+)?(?:to|with)\s+(?:a|an|some|the|your|real|actual|\s)*"
@@ -23,33 +22,79 @@ _HUMAN = re.compile(
     r"|(?:stop|not)\s+(?:talking\s+to\s+)?(?:a|the|this)\s+(?:bot|robot|machine))",
     re.IGNORECASE,
 )
-_HUMAN_ZH = re.compile(r"转人工|人工客服|人工服务|真人|找人工|客服人员")
+_HUMAN_MORE = re.compile(
+    r"\b(?:put|get|transfer|pass|connect)\s+me\s+(?:through|over|to|a)\b.{0,30}?"
+    r"(?:someone|somebody|person|human|agent|adviser|advisor|manager|supervisor|team)"
+    r"|\b(?:speak|talk|chat)\w*\s+(?:to|with)\s+(?:a\s+)?(?:member\s+of\s+(?:your|the)\s+(?:team|staff)|consultant)"
+    r"|\b(?:want|need|get)\s+(?:me\s+)?(?:a|an)\s+(?:real\s+|actual\s+)?(?:person|human|manager|supervisor)\b"
+    r"|\b(?:call|ring|phone)\s+me\s+back\b|\blive\s+(?:agent|chat\s+agent|person)\b"
+    r"|\b(?:somebody|someone)\s+who\s+can\s+(?:actually\s+)?(?:look|help|check)"
+    r"|\bnot\s+(?:to\s+|with\s+)?an?\s+(?:bot|robot|machine|automated)",
+    re.IGNORECASE,
+)
+# Chinese customer service shorthand: 人工 (a person, as opposed to 智能 the bot), rg (its pinyin initials).
+_HUMAN_ZH = re.compile(
+    r"转人工|人工(?!智能)|真人|活人|客服小姐姐|客服人员|(?:找|叫|换|要).{0,4}(?:主管|经理|领导|负责人)|能做主的人"
+    r"|(?:回个?电话|打电话给)(?:给)?我|(?:不想|别).{0,4}(?:机器|机器人|智能助手)|^\s*(?:rg[\s!！]*)+$",
+    re.IGNORECASE,
+)
+# Harm, danger, a vulnerable person, self-harm, abuse: a person must take these whatever the articles say.
+_URGENT = re.compile(
+    r"\b(?:spark\w*|smok(?:e|ing)|on\s+fire|fire|burn(?:ing|t|ed)|flames?|electric\w*\s+shock|shock(?:ed)?|"
+    r"exposed\s+wires?|danger\w*|unsafe|hazard\w*|injur\w*|hurt|bleed\w*|hospital|ambulance|a&e|"
+    r"ventilator|oxygen|life\s+support|pacemaker|dialysis|(?:medical|pendant|personal)\s+alarm|telecare|"
+    r"suicid\w*|kill\s+myself|end\s+(?:it|my\s+life)|self[-\s]harm|(?:don'?t|dont)\s+see\s+the\s+point|"
+    r"can'?t\s+(?:cope|go\s+on)|abus\w+|stalk\w*|scared|terrified|afraid|violen\w+|domestic)\b"
+    r"|医院|急诊|挂水|住院|上吐下泻|食物中毒|中毒|过敏|肿了|流血|出血|划破|受伤|撞倒|撞了|骨折|动手|打人|推了我|"
+    r"殴打|跳楼|跳下去|自杀|轻生|不想活|活不下去|出人命|起火|着火|冒烟|漏电|触电|爆炸",
+    re.IGNORECASE,
+)
+# Legal threats and fraud: urgent when the customer is upset (an angry "my lawyer will..." or "payments I never
+# made"); a calm "how do I complain to the ombudsman?" is an ordinary question the articles answer.
+_LEGAL_OR_FRAUD = re.compile(
+    r"\b(?:solicitor|lawyer|court|sue|suing|legal\s+action|ombudsman|regulator|trading\s+standards|police|"
+    r"fraud\w*|scam\w*|hack(?:ed|er)|unauthori[sz]ed|identity\s+theft|never\s+made|never\s+ordered|"
+    r"did(?:n'?t|\s+not)\s+(?:do|order|make|authori[sz]e)\s+th)\w*"
+    r"|律师|起诉|法院|报警|警察|12315|市场监管|消协|工商|曝光|盗刷|被刷|诈骗|骗子|冒充|验证码|被盗|盗号|登不上|"
+    r"没下过的单|不是我(?:下|买)的",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class Decision:
     action: Action
-    reason: str  # "confident", "asked_for_human", "human_only_category", "negative_sentiment", "low_confidence",
-    #              "ambiguous", "no_results", "unsupported", "repeated"
+    reason: str  # "confident", "unsure", "asked_for_human", "human_only_category", "urgent", "negative_sentiment",
+    #              "low_confidence", "no_results", "unsupported", "repeated"
 
 
 def wants_human(text: str) -> bool:
-    return bool(_HUMAN.search(text) or _HUMAN_ZH.search(text))
+    return bool(_HUMAN.search(text) or _HUMAN_MORE.search(text) or _HUMAN_ZH.search(text))
 
 
-def decide(*, text: str, top_similarity: float | None, confidence_floor: float, sentiment_score: float,
-           negative_threshold: float, category: str = "", human_only_categories: Collection[str] = (),
-           handoff_on_negative: bool = True, runner_up: float | None = None) -> Decision:
+def is_urgent(text: str, sentiment_score: float) -> bool:
+    """Safety, health, self-harm or abuse; or a legal threat or fraud raised by an upset customer."""
+    upset = sentiment_score < 0 or "!" in text or "！" in text or "??" in text or "？？" in text
+    return bool(_URGENT.search(text) or (upset and _LEGAL_OR_FRAUD.search(text)))
+
+
+def decide(*, text: str, sentiment_score: float, negative_threshold: float, confidence: float | None,
+           answer_at: float, suggest_at: float, category: str = "", human_only_categories: Collection[str] = (),
+           handoff_on_negative: bool = True) -> Decision:
+    """``confidence``: the estimated chance that the reader's reply is right (``ai.decision``), None when the
+    knowledge base returned nothing."""
     if wants_human(text):
         return Decision("handoff", "asked_for_human")
     if category and category in human_only_categories:
         return Decision("handoff", "human_only_category")
+    if is_urgent(text, sentiment_score):
+        return Decision("handoff", "urgent")
     if handoff_on_negative and sentiment_score <= negative_threshold:
         return Decision("handoff", "negative_sentiment")
-    if top_similarity is None:
+    if confidence is None:
         return Decision("handoff", "no_results")
-    if top_similarity < confidence_floor:
-        return Decision("handoff", "low_confidence")
-    if runner_up is not None and top_similarity - runner_up < AMBIGUITY_MARGIN:
-        return Decision("handoff", "ambiguous")
-    return Decision("answer", "confident")
+    if confidence >= answer_at:
+        return Decision("answer", "confident")
+    if confidence >= suggest_at:
+        return Decision("suggest", "unsure")
+    return Decision("handoff", "low_confidence")

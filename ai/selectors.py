@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
+from ai.backends import embeddings
 from ai.backends.classifier import TextClassifier
-from ai.models import ClassifierVersion, Suggestion, Trace
+from ai.models import AISettings, Backend, ClassifierVersion, Suggestion, Trace
+from ai.services.settings import answer_options
+from kb.models import Chunk
 from tenants.models import Tenant
 
 
@@ -89,3 +93,66 @@ def knowledge_gaps(*, tenant: Tenant, limit: int = 20) -> list[KnowledgeGap]:
             grouped[key] = KnowledgeGap(row.input_text[:300], row.reason, str(best.get("title", "")),
                                         float(best.get("similarity", 0.0)), 1)
     return sorted(grouped.values(), key=lambda g: -g.count)[:limit]
+
+
+# What each packaged embedding model can read; a model reads queries well only in the languages it was trained on.
+EMBEDDING_LANGUAGES = {
+    "all-MiniLM-L6-v2": "English",
+    "multilingual-e5-small": "Multilingual (Chinese, English and ~100 more)",
+}
+PACKAGED_GENERATION_MODEL = "the packaged SmolLM2-135M-Instruct"
+
+
+def embedding_languages(model: str) -> str:
+    """The languages an embedding model reads, by its id; a local path is known by its last component."""
+    return EMBEDDING_LANGUAGES.get(model.rstrip("/").rsplit("/", 1)[-1], "custom model")
+
+
+def reader_description(*, row: AISettings) -> str:
+    """The generation backend in words, for admins: never the API key, and only the host of an endpoint (a URL may
+    carry credentials or tokens in its user part or query string)."""
+    options = answer_options(row)
+    if row.backend == Backend.TRANSFORMERS:
+        return f"Local model {options.model or PACKAGED_GENERATION_MODEL}"
+    if row.backend == Backend.OPENAI:
+        parts = urlsplit(options.endpoint_url)
+        host = parts.hostname or "(no endpoint set)"
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return f"OpenAI-compatible server {host}" + (f" (model {options.model})" if options.model else "")
+    return "Extractive reader (quotes whole sentences from your articles; runs on CPU)"
+
+
+@dataclass(frozen=True)
+class IndexedModel:
+    model: str
+    languages: str
+    chunks: int
+    articles: int
+    configured: bool
+
+
+@dataclass(frozen=True)
+class EmbeddingStatus:
+    configured: str
+    configured_languages: str
+    indexed: list[IndexedModel]
+
+    @property
+    def reindex_pending(self) -> bool:
+        """Chunks of another model exist: search reads only the configured model's, so those articles are missing
+        from answers until ``kb_reembed`` has embedded them again (or they are pruned)."""
+        return any(not m.configured for m in self.indexed)
+
+
+def embedding_status(*, tenant: Tenant) -> EmbeddingStatus:
+    """Which embedding models indexed the tenant's knowledge base (chunks and articles per model) and which one
+    search uses now."""
+    configured = embeddings.model_id()
+    rows = (Chunk.objects.for_tenant(tenant).values("embedding_model")
+            .annotate(chunks=Count("id"), articles=Count("article_id", distinct=True)).order_by("embedding_model"))
+    indexed = [IndexedModel(model=r["embedding_model"], languages=embedding_languages(r["embedding_model"]),
+                            chunks=r["chunks"], articles=r["articles"], configured=r["embedding_model"] == configured)
+               for r in rows]
+    return EmbeddingStatus(configured=configured, configured_languages=embedding_languages(configured),
+                           indexed=indexed)

@@ -58,13 +58,14 @@ class CachingEmbedder:
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         import numpy as np
+        from django.conf import settings
 
         from ai.backends.embeddings import embed
 
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         for start in range(0, len(missing), PROGRESS_BATCH):
             batch = missing[start:start + PROGRESS_BATCH]
-            for text, vector in zip(batch, embed(batch), strict=True):
+            for text, vector in zip(batch, embed(batch, name=settings.AI_CLASSIFIER_EMBEDDING_MODEL), strict=True):
                 self._cache[text] = vector
             if self.progress:
                 self.progress(min(start + PROGRESS_BATCH, len(missing)), len(missing))

@@ -26,6 +26,7 @@ from tickets import selectors as ticket_selectors
 def settings_page(request: TenantRequest) -> HttpResponse:
     require_role(request.membership, Role.ADMIN)
     row = settings_services.settings_get(tenant=request.tenant)
+    reader = selectors.reader_description(row=row)  # the saved one: validating a form writes into its instance
     categories = [(c.slug, c.title) for c in kb_selectors.category_list(tenant=request.tenant)]
     teams = [(t.id, t.name) for t in ticket_selectors.team_list(tenant=request.tenant)]
     form = AISettingsForm(request.POST or None, instance=row, categories=categories, teams=teams)
@@ -37,15 +38,18 @@ def settings_page(request: TenantRequest) -> HttpResponse:
         else:
             messages.success(request, "AI settings saved.")
             return redirect(tenant_reverse(request.tenant, "ai:settings"))
-    return render(request, "ai/settings.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "reader": reader,
+               "embeddings": selectors.embedding_status(tenant=request.tenant)}
+    return render(request, "ai/settings.html", context, status=400 if form.errors else 200)
 
 
 def overview(request: TenantRequest) -> HttpResponse:
     require_role(request.membership, Role.ADMIN)
     versions = list(selectors.classifier_versions(tenant=request.tenant)[:20])
     shown = next((v for v in versions if v.is_active), versions[0] if versions else None)
+    by_language = metrics.metrics_by_language(tenant=request.tenant)
     context = {
-        "metrics": metrics.answer_metrics(tenant=request.tenant),
+        "metrics": by_language.total, "by_language": by_language,
         "gaps": selectors.knowledge_gaps(tenant=request.tenant),
         "versions": versions, "shown": shown,
         "confusion": charts.confusion_svg(shown.labels, shown.confusion) if shown else "",

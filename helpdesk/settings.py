@@ -204,7 +204,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # AI settings: nothing is downloaded at run time.
-AI_EMBEDDING_MODEL = env_str("AI_EMBEDDING_MODEL", "all-MiniLM-L6-v2")
+AI_EMBEDDING_MODEL = env_str("AI_EMBEDDING_MODEL", "multilingual-e5-small")
+# The triage classifier keeps the model its stored versions were fitted with.
+AI_CLASSIFIER_EMBEDDING_MODEL = env_str("AI_CLASSIFIER_EMBEDDING_MODEL", "all-MiniLM-L6-v2")
 AI_DEVICE = env_str("AI_DEVICE", "auto")
 AI_CPU_THREADS = env_int("AI_CPU_THREADS", 1)  # torch threads per AI process; 0 = one per core
 AI_OPENAI_BASE_URL = env_str("AI_OPENAI_BASE_URL", "")

@@ -47,7 +47,7 @@ def load_questions(path: Path = DEMO_EVAL) -> list[Question]:
 def evaluate(*, tenant: Tenant, questions: list[Question], modes: tuple[str, ...] = MODES) -> list[ModeScore]:
     answerable = [q for q in questions if q.articles]
     model = current_model()
-    vectors = embeddings.embed([q.text for q in answerable], name=model)
+    vectors = embeddings.embed([q.text for q in answerable], name=model, role="query")
     scores = []
     for mode in modes:
         found_1 = found_5 = 0

@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
+from django.db.models import Value
 from django.db.models.expressions import CombinedExpression
 
 from ai.backends import embeddings
 from kb.chunking import ChunkDraft, chunk_article
 from kb.models import Article, ArticleRevision, ArticleStatus, Chunk
+from kb.segmentation import segment
 from tenants.models import Tenant
 
 if TYPE_CHECKING:
@@ -38,9 +40,13 @@ def _embedder(model: str) -> Embedder:
     return lambda texts: embeddings.embed(texts, name=model, batch_size=EMBED_BATCH)
 
 
-def search_vector_expression() -> CombinedExpression:
-    return SearchVector("heading", weight="A", config=FTS_CONFIG) + SearchVector(
-        "text", weight="B", config=FTS_CONFIG
+def search_vector_expression(*, heading: str, text: str) -> CombinedExpression:
+    """The full-text vector of a chunk: heading weighted A, text B, Chinese segmented into words (kb.segmentation).
+
+    PostgreSQL cannot segment Chinese itself, so the vector is built from the segmented strings, not the columns.
+    """
+    return SearchVector(Value(segment(heading)), weight="A", config=FTS_CONFIG) + SearchVector(
+        Value(segment(text)), weight="B", config=FTS_CONFIG
     )
 
 
@@ -68,12 +74,10 @@ def chunks_swap(
     Chunk.objects.for_tenant(tenant).filter(article_id=article_id, embedding_model=model).delete()
     Chunk.objects.bulk_create([
         Chunk(tenant=tenant, article_id=article_id, revision_id=revision_id, ordinal=draft.ordinal,
-              heading=draft.heading, text=draft.text, embedding=vector, embedding_model=model)
+              heading=draft.heading, text=draft.text, embedding=vector, embedding_model=model,
+              search_vector=search_vector_expression(heading=draft.heading, text=draft.text))
         for draft, vector in zip(drafts, vectors, strict=True)
     ])
-    Chunk.objects.for_tenant(tenant).filter(article_id=article_id, embedding_model=model).update(
-        search_vector=search_vector_expression()
-    )
     return len(drafts)
 
 

@@ -19,6 +19,7 @@ from pgvector.django import CosineDistance
 
 from kb.indexing import FTS_CONFIG, current_model
 from kb.models import ArticleStatus, Chunk
+from kb.segmentation import query_terms, segment
 from tenants.models import Tenant
 
 MODES = ("hybrid", "vector", "fts")
@@ -35,7 +36,9 @@ MAX_TERMS = 32
 MARK_START, MARK_STOP = "\u27ea", "\u27eb"  # sentinels turned into <mark> after HTML-escaping the snippet
 HEADLINE_OPTIONS = (f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=30, MinWords=12, MaxFragments=2, "
                     "FragmentDelimiter=\" … \"")
-WORD = re.compile(r"\w+", re.UNICODE)
+# Between segmented Chinese words in the text given to ts_headline: PostgreSQL's parser reads it as a space, and
+# it is removed from the headline, so the snippet shows the text as written.
+HEADLINE_SEPARATOR = "\x1f"
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,10 @@ class SearchHit:
 
 
 def or_query_text(query: str) -> str:
-    """Any of the words (to_tsquery syntax): questions are long, and AND-ing every word would match nothing."""
-    words = [w for w in WORD.findall(query.lower()) if w != "_"][:MAX_TERMS]
-    return " | ".join(dict.fromkeys(words))
+    """Any of the words (to_tsquery syntax): questions are long, and AND-ing every word would match nothing.
+
+    Chinese is segmented into words, without function words (kb.segmentation), as the indexed text is."""
+    return " | ".join(query_terms(query, limit=MAX_TERMS))
 
 
 def _published(tenant: Tenant, model: str) -> QuerySet[Chunk]:
@@ -94,6 +98,21 @@ def _plain(text: str) -> str:
     return _MARKDOWN_NOISE.sub("", text)
 
 
+def _headlines(texts: list[str], terms: str) -> list[str | None]:
+    """ts_headline of each text for the query, in one statement. It reads the texts segmented like the index, so
+    that Chinese words are words it can pick and highlight, not one long run per sentence."""
+    if not terms or not texts:
+        return [None] * len(texts)
+    segmented = [segment(text, separator=HEADLINE_SEPARATOR) for text in texts]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ts_headline('{FTS_CONFIG}', u.text, to_tsquery('{FTS_CONFIG}', %s), %s) "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS u(text, n) ORDER BY u.n",
+            [terms, HEADLINE_OPTIONS, segmented],
+        )
+        return [row[0].replace(HEADLINE_SEPARATOR, "") for row in cursor.fetchall()]
+
+
 def _snippet(headline: str | None, text: str) -> str:
     if not headline:
         text = _plain(text)
@@ -122,7 +141,7 @@ def search(
         if query_vector is None:
             from ai.backends import embeddings
 
-            query_vector = embeddings.embed_one(query, name=model)
+            query_vector = embeddings.embed_one(query, name=model, role="query")
         vector = query_vector
         vec_cte, p = _sql(vector_candidates(tenant=tenant, vector=vector, model=model, limit=candidates))
         params += p
@@ -132,7 +151,6 @@ def search(
     elif mode == "fts":
         return []
     similarity = "1 - (c.embedding <=> %s::vector)" if vector is not None else "NULL::float8"
-    headline = f"ts_headline('{FTS_CONFIG}', c.text, to_tsquery('{FTS_CONFIG}', %s), %s)" if terms else "NULL"
     # Fusion is per article: each list ranks articles by their best chunk, and a hit shows the chunk of the list
     # that contributed more. (Fusing chunks first let an article with many weakly matching chunks crowd out the
     # right one; see bench/search_quality.py.)
@@ -158,7 +176,7 @@ def search(
         ),
         top AS (SELECT * FROM fused ORDER BY score DESC, id LIMIT %s)
         SELECT top.id, top.score::float8, top.fts_rank, c.heading, c.text, c.revision_id, a.id, a.title, a.slug,
-               coalesce(cat.slug, ''), {similarity}, {headline}
+               coalesce(cat.slug, ''), {similarity}
         FROM top
         JOIN kb_chunk c ON c.id = top.id
         JOIN kb_article a ON a.id = c.article_id
@@ -168,8 +186,6 @@ def search(
     params.append(limit)
     if vector is not None:
         params.append("[" + ",".join(f"{x:.7g}" for x in vector) + "]")
-    if terms:
-        params += [terms, HEADLINE_OPTIONS]
     with connection.cursor() as cursor:
         # Iterative scans keep walking the HNSW graph until enough rows pass the tenant filter (pgvector 0.8);
         # relaxed order is fine because the fused list is re-ranked above. SET LOCAL needs a transaction, which
@@ -178,13 +194,14 @@ def search(
                        "set_config('hnsw.ef_search', %s, true)", [str(max(EF_SEARCH, candidates))])
         cursor.execute(statement, params)
         rows = cursor.fetchall()
+    headlines = _headlines([row[4] for row in rows], terms)
     return [
         SearchHit(
             article_id=row[6], article_title=row[7], article_slug=row[8], category_slug=row[9],
             url=f"/h/{tenant.slug}/articles/{row[8]}/", chunk_id=row[0], heading=row[3], text=row[4],
-            snippet=_snippet(row[11], row[4]), score=float(row[1]),
+            snippet=_snippet(headline, row[4]), score=float(row[1]),
             vector_similarity=None if row[10] is None else max(0.0, min(1.0, float(row[10]))),
             fts_rank=None if row[2] is None else float(row[2]), revision_id=row[5],
         )
-        for row in rows
+        for row, headline in zip(rows, headlines, strict=True)
     ]

@@ -22,9 +22,11 @@ Embedder = Callable[[list[str]], "np.ndarray"]
 
 
 def _default_embedder(texts: list[str]) -> np.ndarray:
+    from django.conf import settings
+
     from ai.backends.embeddings import embed
 
-    return embed(texts)
+    return embed(texts, name=settings.AI_CLASSIFIER_EMBEDDING_MODEL)
 
 
 @dataclass

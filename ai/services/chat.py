@@ -13,6 +13,7 @@ from ai.services.settings import answer_options, settings_get
 from ai.services.traces import trace_record
 from ai.services.triage import chat_triage
 from chat import selectors as chat_selectors
+from chat.bot_texts import bot_text
 from chat import services as chat_services
 from chat.models import ChatMessage, Conversation, Sender, Status
 from tenants.models import Tenant
@@ -42,12 +43,14 @@ def chat_answer(*, tenant: Tenant, message_id: int) -> Trace | None:
                                options=answer_options(settings))
     bot_on_duty = conversation.status == Status.BOT and not conversation.bot_silenced and settings.auto_reply_chat
     delivered = False
-    if bot_on_duty and outcome.action == "answer":
-        delivered = chat_services.post_bot_reply(tenant=tenant, conversation=conversation, text=outcome.text,
+    if bot_on_duty and outcome.action in ("answer", "suggest"):
+        # Not sure enough to answer, but with good candidates: offer them; "Talk to a human" stays beside them.
+        text = outcome.text if outcome.action == "answer" else bot_text("suggest_intro", outcome.language)
+        delivered = chat_services.post_bot_reply(tenant=tenant, conversation=conversation, text=text,
                                                  citations=outcome.citations) is not None
     elif bot_on_duty:
         chat_services.handoff(tenant=tenant, conversation=conversation, summary=outcome.summary,
-                              sources=outcome.sources, reason=outcome.reason)
+                              sources=outcome.sources, reason=outcome.reason, language=outcome.language)
     if not bot_on_duty and settings.suggestions_enabled and conversation.status != Status.CLOSED:
         # An agent holds the conversation (or auto-reply is off): the answer becomes a suggestion in the console.
         suggestion = suggestion_save(tenant=tenant, source="chat", message_id=message.id, outcome=outcome,

@@ -12,6 +12,7 @@ from ai.models import AISettings, Suggestion, Trace
 from ai.retrieval import kb_search
 from ai.services.settings import answer_options
 from ai.services.traces import trace_record
+from chat.bot_texts import bot_text
 from tenants.models import Tenant
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
@@ -27,10 +28,10 @@ def ticket_history(*, tenant: Tenant, ticket: Ticket, before: Message) -> list[T
             for m in list(messages)[-HISTORY:]]
 
 
-def format_reply(text: str, citations: list[dict[str, Any]]) -> str:
-    """Email text: the answer, then where it came from (the bot always says its source)."""
+def format_reply(text: str, citations: list[dict[str, Any]], language: str = "") -> str:
+    """Email text: the answer, then where it came from (the bot always says its source), in the customer's language."""
     sources = "\n".join(f"- {c['title']}: {c['url']}" for c in citations)
-    return f"{text}\n\nFrom our help center:\n{sources}" if citations else text
+    return f"{text}\n\n{bot_text('sources', language)}\n{sources}" if citations else text
 
 
 def suggestion_save(*, tenant: Tenant, source: str, message_id: int, outcome: answering.Outcome,
@@ -58,7 +59,7 @@ def ticket_message_answer(*, tenant: Tenant, settings: AISettings, ticket: Ticke
     delivered = False
     if auto_reply and outcome.action == "answer":
         ticket_services.message_post_bot_reply(tenant=tenant, ticket=ticket,
-                                               body=format_reply(outcome.text, outcome.citations),
+                                               body=format_reply(outcome.text, outcome.citations, outcome.language),
                                                citations=outcome.citations)
         delivered = True
     if not delivered and settings.suggestions_enabled:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat import broadcast, events, selectors
+from chat.bot_texts import bot_text
 from chat.models import ChatMessage, Conversation, Sender, Status
 from chat.payloads import conversation_payload
 from chat.services import presence
@@ -22,7 +23,8 @@ from tenants.models import Tenant, User
 from tenants.selectors import membership_for
 from tickets.selectors import team_list
 
-HANDOFF_NOTICE = "We're connecting you with a member of our team. They'll be with you shortly."
+# The English notice (kept for importers); handoff() posts the one in the customer's language.
+HANDOFF_NOTICE = bot_text("handoff", "en")
 
 
 def _lock(tenant: Tenant, conversation: Conversation) -> Conversation:
@@ -69,8 +71,11 @@ def _offer(tenant: Tenant, conversation: Conversation) -> None:
 
 @transaction.atomic
 def handoff(*, tenant: Tenant, conversation: Conversation, summary: str, sources: list[dict[str, Any]],
-            reason: str) -> Conversation:
-    """The bot (or the customer's "talk to a human" button) hands the conversation to the agents' queue."""
+            reason: str, language: str = "") -> Conversation:
+    """The bot (or the customer's "talk to a human" button) hands the conversation to the agents' queue.
+
+    ``language`` is the customer's detected language code; the notice they see is in it (English if unknown).
+    """
     conversation = _lock(tenant, conversation)
     if conversation.status == Status.CLOSED:
         raise ValidationError({"conversation": "This conversation is closed."})
@@ -82,7 +87,7 @@ def handoff(*, tenant: Tenant, conversation: Conversation, summary: str, sources
     conversation.handoff_sources = _clean_sources(sources)
     post_system(tenant=tenant, conversation_id=conversation.id, text=f"Hand-off ({reason}): {summary}",
                 internal=True, meta={"sources": conversation.handoff_sources})
-    post_system(tenant=tenant, conversation_id=conversation.id, text=HANDOFF_NOTICE)
+    post_system(tenant=tenant, conversation_id=conversation.id, text=bot_text("handoff", language))
     conversation.refresh_from_db(fields=["last_seq"])
     fresh = _save(tenant, conversation, ["status", "handoff_reason", "handoff_summary", "handoff_sources"])
     _offer(tenant, fresh)

@@ -98,3 +98,89 @@ def test_the_ticket_page_shows_the_suggested_reply_with_its_articles(client, ali
     assert "Suggested reply" in body and "Express delivery costs £5." in body
     assert "Card delivery" in body and "Order a card" in body
     assert "/ai/suggestions/" in body
+
+
+def test_the_settings_page_names_the_reader_and_the_embedding_model_with_an_empty_kb(client, alice, globex,
+                                                                                       settings) -> None:
+    from tests.factories import ChunkFactory
+
+    settings.AI_EMBEDDING_MODEL = "multilingual-e5-small"
+    ChunkFactory(tenant=globex, embedding_model="globex-private-model")
+    client.force_login(alice)
+    body = client.get("/t/acme/ai/settings/").content.decode()
+    assert "What answers your customers" in body
+    assert "Extractive reader (quotes whole sentences from your articles; runs on CPU)" in body
+    assert "multilingual-e5-small" in body and "Multilingual (Chinese, English and ~100 more)" in body
+    assert 'id="kb-empty"' in body and 'href="/t/acme/kb/"' in body
+    assert "globex-private-model" not in body and 'id="indexed-models"' not in body
+
+
+def test_the_settings_page_says_a_reindex_is_pending_when_chunks_of_another_model_exist(client, alice, acme,
+                                                                                        settings) -> None:
+    from tests.factories import ChunkFactory
+
+    settings.AI_EMBEDDING_MODEL = "multilingual-e5-small"
+    ChunkFactory.create_batch(2, tenant=acme, embedding_model="all-MiniLM-L6-v2")
+    ChunkFactory(tenant=acme, embedding_model="multilingual-e5-small")
+    client.force_login(alice)
+    response = client.get("/t/acme/ai/settings/")
+    body = response.content.decode()
+    assert [(m.model, m.languages, m.chunks, m.configured) for m in response.context["embeddings"].indexed] == [
+        ("all-MiniLM-L6-v2", "English", 2, False),
+        ("multilingual-e5-small", "Multilingual (Chinese, English and ~100 more)", 1, True),
+    ]
+    assert 'id="reindex-pending"' in body and "kb_reembed" in body and 'id="kb-empty"' not in body
+
+
+def test_the_settings_page_shows_only_the_host_of_an_openai_compatible_server(client, alice, acme,
+                                                                              settings) -> None:
+    from tests.factories import AISettingsFactory
+
+    settings.AI_OPENAI_API_KEY = "sk-very-secret"
+    AISettingsFactory(tenant=acme, backend="openai", model="qwen2.5-7b-instruct",
+                      endpoint_url="https://user:hunter2@llm.acme.internal:8443/v1?token=abc")
+    client.force_login(alice)
+    body = client.get("/t/acme/ai/settings/").content.decode()
+    panel = body[body.index('id="what-answers"'):body.index("</section>")]  # the form below edits the full URL
+    assert "OpenAI-compatible server llm.acme.internal:8443 (model qwen2.5-7b-instruct)" in panel
+    assert "hunter2" not in panel and "token=abc" not in panel
+    assert "sk-very-secret" not in body
+
+
+def test_the_settings_page_names_a_local_model_or_the_packaged_default(client, alice, acme, settings) -> None:
+    from tests.factories import AISettingsFactory
+
+    settings.AI_GENERATION_MODEL_PATH = ""
+    row = AISettingsFactory(tenant=acme, backend="transformers")
+    client.force_login(alice)
+    assert "Local model the packaged SmolLM2-135M-Instruct" in client.get("/t/acme/ai/settings/").content.decode()
+    with tenant_context(acme.id):
+        type(row).objects.for_tenant(acme).filter(id=row.id).update(model="/models/qwen2.5-0.5b-instruct.gguf")
+    assert "Local model /models/qwen2.5-0.5b-instruct.gguf" in client.get("/t/acme/ai/settings/").content.decode()
+
+
+def test_an_agent_still_gets_403_and_not_the_model_panel(client, bob) -> None:
+    client.force_login(bob)
+    response = client.get("/t/acme/ai/settings/")
+    assert response.status_code == 403
+    assert "What answers your customers" not in response.content.decode()
+    assert client.get("/t/acme/ai/").status_code == 403
+
+
+def test_the_overview_splits_the_figures_by_language_of_this_tenant_only(client, alice, acme, globex) -> None:
+    for language, decision in [("en", "answer"), ("en", "handoff"), ("zh-cn", "answer"), ("zh-cn", "answer"),
+                               ("zh-cn", "handoff")]:
+        TraceFactory(tenant=acme, decision=decision, language=language, ticket_id=None, conversation_id=None)
+    TraceFactory.create_batch(7, tenant=globex, decision="answer", language="en")
+    TraceFactory(tenant=globex, decision="answer", language="fr")
+    client.force_login(alice)
+    response = client.get("/t/acme/ai/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    rows = {(row.code, row.name): (row.metrics.runs, row.metrics.answered, row.metrics.handed_off)
+            for row in response.context["by_language"].rows}
+    assert rows == {("zh", "Chinese (中文)"): (3, 2, 1), ("en", "English"): (2, 1, 1)}
+    assert 'data-language="zh"><td>Chinese (中文)</td><td>3</td><td>2</td><td>1</td>' in body
+    assert 'data-language="en"><td>English</td><td>2</td><td>1</td><td>1</td>' in body
+    assert 'data-language="total"><th scope="row">Total</th><td>5</td><td>3</td><td>2</td>' in body
+    assert 'data-language="fr"' not in body

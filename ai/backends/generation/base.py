@@ -49,6 +49,8 @@ class Generated:
     backend: str = "extractive"
     model: str = ""
     score: float = 0.0  # extractive: similarity of the best quoted sentence to the question
+    # What the reader saw of its own answer (how well it covers the question); ``ai.decision`` reads it.
+    evidence: dict[str, float] = field(default_factory=dict)
 
 
 def generate(request: GenerationRequest, *, backend: str = "extractive", model: str = "", base_url: str = "",

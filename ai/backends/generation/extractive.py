@@ -1,86 +1,107 @@
-"""The default backend: quotes the passage sentences closest to the question. It cannot invent anything.
+"""The default reader: composes a reply from whole sentences of the retrieved passages. It cannot invent anything.
 
-Sentences of the best passage are scored by cosine similarity to the question (the embedding model is already
-loaded for retrieval), and the best one or two are quoted in their original order. Sentences the customer
-already rejected are never quoted again.
+Every quotable unit of the top passages (a sentence, a lead-in with its list, a list item, a table row; see
+``ai.backends.text.units``) is scored against the question:
+- meaning: cosine similarity of the unit to the question (and to the retrieval query, which carries the topic of
+  earlier turns), taken relative to the other candidates, since absolute cosines differ from model to model;
+- words: the share of the question's content terms the unit and its article contain (a near-miss such as "roaming
+  in Morocco" finds the roaming article but not "Morocco");
+- retrieval: the article's rank, a prior that the whole passage fits.
+
+The best unit answers first; up to two more follow when they score nearly as well, from the same article or from
+another one when the question needs both (two articles are then cited). The evidence (how well the best unit and
+the chosen articles cover the question) goes back with the reply: the decision to answer, suggest articles or hand
+off is taken from it (``ai.decision``). When nothing in the passages covers the question, the reader says so by
+returning no text.
 """
 
 from __future__ import annotations
 
 import re
 
+from ai.backends import text as textutil
 from ai.backends.generation.base import Generated, GenerationRequest
 
-MAX_SENTENCES = 2
-SECOND_SENTENCE = 0.8
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(£€$])|\n+")
-_MARKUP = re.compile(r"^[#>*\-\s]+|\*\*")
+MAX_UNITS = 3
+MAX_CHARS = 420
+# A further unit joins the reply when its score is within this much of the best one (scores are z-scores plus
+# bounded bonuses, so the margin is in standard deviations of the candidates' similarity).
+FOLLOWER_MARGIN = 0.6
+LEXICAL_WEIGHT = 1.5
+RANK_WEIGHT = 0.35
 
 
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_EMPHASIS = re.compile(r"(?<!\w)[*_]{1,2}([^*_\n]+)[*_]{1,2}(?!\w)")
+def _normalise(value: str) -> str:
+    return re.sub(r"\W+", " ", value.lower()).strip()
 
 
-def _cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
-
-
-def _tables_to_sentences(text: str) -> str:
-    """A Markdown table row becomes one readable sentence: "Express: UK 1-2 business days; Cost £5."."""
-    out: list[str] = []
-    header: list[str] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped.startswith("|"):
-            header = []
-            out.append(line)
-            continue
-        cells = _cells(stripped)
-        if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
-            continue
-        if not header:
-            header = cells
-            continue
-        pairs = [f"{h} {c}" if h else c for h, c in zip(header[1:], cells[1:], strict=False) if c]
-        out.append(f"{cells[0]}: {'; '.join(pairs)}.")
-    return "\n".join(out)
-
-
-def sentences(text: str) -> list[str]:
-    plain = _EMPHASIS.sub(r"\1", _LINK.sub(r"\1", _tables_to_sentences(text)))
-    parts = (_MARKUP.sub("", part).strip() for part in _SENTENCE.split(plain))
-    # A line without closing punctuation and only a few words is a heading or a label, not something to quote.
-    return [part for part in parts if len(part) > 3 and (part[-1] in ".!?:)" or len(part.split()) > 6)]
-
-
-def _normalise(text: str) -> str:
-    return re.sub(r"\W+", " ", text.lower()).strip()
+def _coverage(question_terms: set[str], text_terms: set[str]) -> float:
+    return len(question_terms & text_terms) / len(question_terms) if question_terms else 0.0
 
 
 def answer(request: GenerationRequest) -> Generated:
+    import numpy as np
+
     from ai.backends.embeddings import embed_cached as embed
 
-    rejected = " ".join(_normalise(text) for text in request.rejected)
-    # Quote from the best-ranked passage: retrieval judged the whole chunk (and the conversation), which is a
-    # better guide to the right article than one sentence's similarity. Later passages are used only when every
-    # sentence of the earlier ones was already rejected by the customer.
-    chosen_passage, candidates = -1, []
-    for p_index, passage in enumerate(request.passages):
-        candidates = [(position, sentence) for position, sentence in enumerate(sentences(passage.text))
-                      if not (rejected and _normalise(sentence) in rejected)]
-        if candidates:
-            chosen_passage = p_index
-            break
+    rejected = " ".join(_normalise(t) for t in request.rejected)
+    candidates: list[tuple[int, textutil.Unit]] = [
+        (index, unit) for index, passage in enumerate(request.passages) for unit in textutil.units(passage.text)
+        if not (rejected and _normalise(unit.text) in rejected)
+    ]
     if not candidates:
-        return Generated(text="", cited=[], backend="extractive")
+        return Generated(text="", cited=[], backend="extractive", model="reader")
     queries = [request.question] + ([request.context_query] if request.context_query else [])
-    vectors = embed(queries + [c[1] for c in candidates])
+    query_vectors = embed(queries, role="query")
+    unit_vectors = embed([unit.text for _, unit in candidates], role="passage")
     # A follow-up ("how long does that take?") is scored against itself and against the query that carries its
     # topic, so the quote answers the new question about the earlier subject.
-    similarity = (vectors[len(queries):] @ vectors[: len(queries)].T).mean(axis=1)
-    ranked = sorted(range(len(candidates)), key=lambda i: float(similarity[i]), reverse=True)
-    # A second sentence only when it is nearly as relevant as the first; otherwise it is noise.
-    best = [i for i in ranked[:MAX_SENTENCES] if float(similarity[i]) >= SECOND_SENTENCE * float(similarity[ranked[0]])]
-    quoted = " ".join(candidates[i][1] for i in sorted(best))
-    return Generated(text=quoted, cited=[chosen_passage], backend="extractive", model="quote",
-                     score=round(float(similarity[ranked[0]]), 4))
+    similarity = (unit_vectors @ query_vectors.T).mean(axis=1)
+    spread = float(similarity.std()) or 1.0
+    z = (similarity - float(similarity.mean())) / spread
+    question_terms = textutil.terms(" ".join(queries))
+    passage_terms = [textutil.terms(f"{p.title} {p.heading} {p.text}") for p in request.passages]
+    scores = []
+    for i, (index, unit) in enumerate(candidates):
+        lexical = _coverage(question_terms, textutil.terms(unit.text) | textutil.terms(request.passages[index].title))
+        scores.append(float(z[i]) + LEXICAL_WEIGHT * lexical + RANK_WEIGHT / (1 + index))
+    order = sorted(range(len(candidates)), key=lambda i: scores[i], reverse=True)
+    best = order[0]
+    chosen = [best]
+    length = len(candidates[best][1].text)
+    for i in order[1:]:
+        if len(chosen) == MAX_UNITS or scores[i] < scores[best] - FOLLOWER_MARGIN:
+            break
+        unit_text = candidates[i][1].text
+        if length + len(unit_text) > MAX_CHARS or any(_overlaps(unit_text, candidates[j][1].text) for j in chosen):
+            continue
+        chosen.append(i)
+        length += len(unit_text)
+    # The best unit first (it answers the question); the rest in the order of their article.
+    rest = sorted(chosen[1:], key=lambda i: (candidates[i][0], candidates[i][1].position))
+    picked = [candidates[i] for i in [best, *rest]]
+    cited = list(dict.fromkeys(index for index, _ in picked))
+    reply = _join([unit.text for _, unit in picked])
+    covered = set().union(*(passage_terms[i] for i in cited))
+    elsewhere = [scores[i] for i in order if candidates[i][0] != candidates[best][0]]
+    evidence = {
+        "reader_margin": round(scores[best] - elsewhere[0], 4) if elsewhere else 1.0,
+        "reader_similarity": round(float(similarity[best]), 4),
+        "reader_z": round(float(z[best]), 4),
+        "reader_score": round(scores[best], 4),
+        "coverage": round(_coverage(question_terms, covered), 4),
+        "unit_coverage": round(_coverage(question_terms, textutil.terms(reply)), 4),
+        "question_terms": float(len(question_terms)),
+        "cited_rank": float(cited[0]),
+    }
+    return Generated(text=reply, cited=cited, backend="extractive", model="reader",
+                     score=round(float(similarity[best]), 4), evidence=evidence)
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """A list item repeats what its lead-in unit already quotes."""
+    return a in b or b in a
+
+
+def _join(parts: list[str]) -> str:
+    return "".join(p if textutil.has_cjk(p[-1:]) else p + " " for p in parts).strip()

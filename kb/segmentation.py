@@ -1,0 +1,73 @@
+"""Word segmentation for full-text search over Chinese text.
+
+PostgreSQL's default text-search parser splits words at spaces and punctuation; Chinese is written without spaces,
+so a whole Chinese sentence would become one "word" that no question ever matches. jieba segments runs of Han
+characters into words, and both sides use it: the index gets the text with spaces between the words (the
+``english`` configuration keeps non-ASCII words as they are, neither stemmed nor dropped as stop words), and a
+question becomes a list of words for ``to_tsquery``. Everything else (English words, numbers, punctuation) is left
+as it is, so English search behaves exactly as before: PostgreSQL stems it and removes its stop words itself.
+
+jieba builds its dictionary on first use (about a second), so it is loaded lazily and once per process, only by
+processes that meet Chinese text.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from typing import Any
+
+# Han ideographs (CJK Unified Ideographs, Extension A, compatibility ideographs, Extensions B and later).
+HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+WORD = re.compile(r"\w+", re.UNICODE)
+
+# Function words and conversational filler that say nothing about the topic of a question. Single characters need
+# no entry: query_terms drops every one-character Han word.
+_STOP_WORDS = (
+    "怎么 怎么样 怎样 什么 为什么 为啥 可以 能否 能不能 可不可以 是不是 有没有 一下 请问 你好 您好 谢谢 麻烦 "
+    "我们 你们 他们 她们 它们 咱们 自己 这个 那个 这些 那些 这样 那样 这里 那里 这边 那边 这儿 那儿 哪里 哪儿 "
+    "如何 多少 几个 还是 或者 而且 但是 不过 因为 所以 如果 的话 然后 已经 就是 一个 一些 一直 现在 时候 "
+    "没有 不是 需要 应该 想要 知道 还有 还能 是否"
+)
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+
+
+@functools.cache
+def _jieba() -> Any:
+    import jieba  # type: ignore[import-untyped]
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _han_words(run: str) -> list[str]:
+    """The words of one run of Han characters, with the shorter words inside long ones ("免运费门槛" gives
+    "运费", "免运费" and "门槛"), so that an index and a question that cut a phrase differently still meet."""
+    return [word for word in _jieba().cut_for_search(run) if word.strip()]
+
+
+def segment(text: str, *, separator: str = " ") -> str:
+    """``text`` with each run of Han characters replaced by its words, separated (and set off from the
+    surrounding text) by ``separator``. Text without Han characters comes back unchanged and never loads jieba."""
+    if not HAN_RUN.search(text):
+        return text
+    return HAN_RUN.sub(lambda match: separator + separator.join(_han_words(match.group())) + separator, text)
+
+
+def query_terms(query: str, *, limit: int) -> list[str]:
+    """The distinct words of a question worth searching for, lower-cased, at most ``limit``.
+
+    Han runs are segmented, dropping one-character words and STOP_WORDS; other words pass as they are (PostgreSQL
+    drops English stop words). Every term is a run of word characters, so it is safe in ``to_tsquery`` syntax.
+    """
+    terms: list[str] = []
+    for word in WORD.findall(query.lower()):
+        for part in WORD.findall(segment(word)):
+            if HAN_RUN.fullmatch(part):
+                if len(part) > 1 and part not in STOP_WORDS:
+                    terms.append(part)
+            elif part.strip("_"):
+                terms.append(part)
+    return list(dict.fromkeys(terms))[:limit]
