@@ -209,6 +209,7 @@ def _reply(outcome: Outcome, read: Generated, request: GenerationRequest, option
     """The reply from the configured backend: the reader's own, or a generative model's over the same passages,
     checked by the guard."""
     from ai.backends.embeddings import embed_cached as embed
+    from ai.backends.embeddings import same_meaning
 
     generated = read
     if options.backend != "extractive":
@@ -225,7 +226,8 @@ def _reply(outcome: Outcome, read: Generated, request: GenerationRequest, option
         return
     cited = [request.passages[i] for i in generated.cited]
     checked = guard.check(generated.text, [f"{p.title}. {p.heading}. {p.text}" for p in cited],
-                          embedder=None if generated.backend == "extractive" else embed)
+                          embedder=None if generated.backend == "extractive" else embed,
+                          semantic_support=same_meaning())
     if not checked.supported:
         outcome.reason = "unsupported"
         outcome.text = generated.text  # kept for the trace only

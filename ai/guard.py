@@ -39,7 +39,8 @@ def _lexical_support(sentence: str, source_terms: set[str], source_bigrams: set[
 
 
 def check(answer: str, sources: Sequence[str], *,
-          embedder: Callable[[list[str]], np.ndarray] | None = None) -> GuardResult:
+          embedder: Callable[[list[str]], np.ndarray] | None = None,
+          semantic_support: float = SEMANTIC_SUPPORT) -> GuardResult:
     if not answer.strip() or not sources:
         return GuardResult(False, [answer] if answer.strip() else [])
     source_text = " ".join(sources)
@@ -59,7 +60,7 @@ def check(answer: str, sources: Sequence[str], *,
         vectors = embedder(doubtful + source_sentences)
         similarity = vectors[: len(doubtful)] @ vectors[len(doubtful):].T
         for sentence, row in zip(doubtful, similarity, strict=True):
-            if float(row.max()) < SEMANTIC_SUPPORT:
+            if float(row.max()) < semantic_support:
                 unsupported.append(sentence)
     else:
         unsupported.extend(doubtful)

@@ -29,12 +29,17 @@ _HUMAN_MORE = re.compile(
     r"|\b(?:want|need|get)\s+(?:me\s+)?(?:a|an)\s+(?:real\s+|actual\s+)?(?:person|human|manager|supervisor)\b"
     r"|\b(?:call|ring|phone)\s+me\s+back\b|\blive\s+(?:agent|chat\s+agent|person)\b"
     r"|\b(?:somebody|someone)\s+who\s+can\s+(?:actually\s+)?(?:look|help|check)"
-    r"|\bnot\s+(?:to\s+|with\s+)?an?\s+(?:bot|robot|machine|automated)",
+    r"|\bnot\s+(?:to\s+|with\s+)?an?\s+(?:bot|robot|machine|automated)"
+    r"|\b(?:agent|human|person|operator|advisor|adviser)\s+(?:please|pls|plz)\b"
+    # The same request in the languages customers most often fall back to.
+    r"|\bhablar\s+con\s+(?:una\s+persona|un\s+agente|alguien|un\s+humano)|\bparler\s+(?:à|a)\s+(?:un\s+conseiller"
+    r"|quelqu'un|une\s+personne|un\s+humain)|\bmit\s+einem\s+(?:menschen|mitarbeiter|berater)\s+sprechen"
+    r"|\bporozmawia(?:ć|c)\s+z\s+(?:konsultantem|człowiekiem|kims|kimś)|\bfalar\s+com\s+(?:uma\s+pessoa|um\s+atendente)",
     re.IGNORECASE,
 )
 # Chinese customer service shorthand: 人工 (a person, as opposed to 智能 the bot), rg (its pinyin initials).
 _HUMAN_ZH = re.compile(
-    r"转人工|人工(?!智能)|真人|活人|客服小姐姐|客服人员|(?:找|叫|换|要).{0,4}(?:主管|经理|领导|负责人)|能做主的人"
+    r"转人工|人工(?!智能)|真人|活人|客服小姐姐|客服人员|(?:找|叫|换|要|让).{0,4}(?:主管|经理|领导|负责人)|能做主的人"
     r"|(?:回个?电话|打电话给)(?:给)?我|(?:不想|别).{0,4}(?:机器|机器人|智能助手)|^\s*(?:rg[\s!！]*)+$",
     re.IGNORECASE,
 )
@@ -45,7 +50,7 @@ _URGENT = re.compile(
     r"ventilator|oxygen|life\s+support|pacemaker|dialysis|(?:medical|pendant|personal)\s+alarm|telecare|"
     r"suicid\w*|kill\s+myself|end\s+(?:it|my\s+life)|self[-\s]harm|(?:don'?t|dont)\s+see\s+the\s+point|"
     r"can'?t\s+(?:cope|go\s+on)|abus\w+|stalk\w*|scared|terrified|afraid|violen\w+|domestic)\b"
-    r"|医院|急诊|挂水|住院|上吐下泻|食物中毒|中毒|过敏|肿了|流血|出血|划破|受伤|撞倒|撞了|骨折|动手|打人|推了我|"
+    r"|医院|急诊|挂水|住院|上吐下泻|食物中毒|中毒|(?:吃|喝|用).{0,10}过敏|过敏了|过敏反应|肿了|流血|出血|划破|受伤|撞倒|撞了|骨折|动手|打人|推了我|"
     r"殴打|跳楼|跳下去|自杀|轻生|不想活|活不下去|出人命|起火|着火|冒烟|漏电|触电|爆炸",
     re.IGNORECASE,
 )

@@ -27,10 +27,17 @@ PACKAGED = (MULTILINGUAL, ENGLISH)
 DIMENSIONS = 384
 BATCH_SIZE = 64
 Role = Literal["query", "passage"]
+# Cosine similarity at which two sentences say the same thing. Each model spreads its cosines differently: e5's
+# unrelated pairs already sit near 0.8, MiniLM's near 0.1.
+SAME_MEANING = {MULTILINGUAL: 0.92, ENGLISH: 0.75}
 
 
 def model_id(name: str | None = None) -> str:
     return name or str(settings.AI_EMBEDDING_MODEL or MULTILINGUAL)
+
+
+def same_meaning(name: str | None = None) -> float:
+    return SAME_MEANING.get(model_id(name), SAME_MEANING[ENGLISH])
 
 
 def _resolve_path(name: str) -> str:

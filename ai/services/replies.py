@@ -37,12 +37,15 @@ def format_reply(text: str, citations: list[dict[str, Any]], language: str = "")
 def suggestion_save(*, tenant: Tenant, source: str, message_id: int, outcome: answering.Outcome,
                     ticket_id: int | None = None, conversation_id: int | None = None) -> Suggestion:
     """One suggestion per customer message; a re-run of the task returns the stored one."""
-    related = [s for s in outcome.sources if s["article_id"] not in {c["article_id"] for c in outcome.citations}]
+    # An agent reviews a suggestion before it is sent, so when the bot was not sure enough to answer the customer
+    # the reader's draft is still offered (it is never sent on its own).
+    text, citations = (outcome.text, outcome.citations) if outcome.text else (outcome.draft, outcome.draft_citations)
+    related = [s for s in outcome.sources if s["article_id"] not in {c["article_id"] for c in citations}]
     try:
         with transaction.atomic():
             return Suggestion.objects.create(
                 tenant=tenant, source=source, message_id=message_id, ticket_id=ticket_id,
-                conversation_id=conversation_id, text=outcome.text, citations=outcome.citations, related=related[:5],
+                conversation_id=conversation_id, text=text, citations=citations, related=related[:5],
             )
     except IntegrityError:
         return Suggestion.objects.for_tenant(tenant).get(source=source, message_id=message_id)

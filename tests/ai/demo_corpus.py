@@ -1,4 +1,4 @@
-"""The demo knowledge base (kb/demo) as an in-memory vector search over real MiniLM embeddings.
+"""The demo knowledge base (kb/demo) as an in-memory vector search over the real default embedding model.
 
 Used by answering tests that need no database; the end-to-end tests search through ``kb.selectors``.
 """
@@ -38,7 +38,7 @@ def search(query: str, limit: int = 5) -> list[SearchHit]:
     from ai.backends.embeddings import embed
 
     chunks, vectors = _chunks()
-    similarity = vectors @ embed([query])[0]
+    similarity = vectors @ embed([query], role="query")[0]
     hits: dict[int, SearchHit] = {}
     for index in similarity.argsort()[::-1]:
         chunk = chunks[int(index)]

@@ -182,5 +182,5 @@ def test_the_overview_splits_the_figures_by_language_of_this_tenant_only(client,
     assert rows == {("zh", "Chinese (中文)"): (3, 2, 1), ("en", "English"): (2, 1, 1)}
     assert 'data-language="zh"><td>Chinese (中文)</td><td>3</td><td>2</td><td>1</td>' in body
     assert 'data-language="en"><td>English</td><td>2</td><td>1</td><td>1</td>' in body
-    assert 'data-language="total"><th scope="row">Total</th><td>5</td><td>3</td><td>2</td>' in body
+    assert 'data-language="total"><td><strong>Total</strong></td><td>5</td><td>3</td><td>2</td>' in body
     assert 'data-language="fr"' not in body

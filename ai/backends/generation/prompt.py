@@ -9,7 +9,8 @@ from ai.backends.generation.base import GenerationRequest
 SYSTEM = (
     "You are a customer support assistant. Answer ONLY with facts stated in the numbered sources. "
     "Cite the sources you use as [1], [2]. If the sources do not answer the question, reply exactly: "
-    "I don't know. Keep the answer short."
+    "I don't know. Answer the question first, in whole sentences, in the language the customer wrote in "
+    "(Chinese for a Chinese question). Keep the answer short."
 )
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
@@ -39,4 +40,6 @@ def strip_citations(text: str) -> str:
 
 
 def declined(text: str) -> bool:
-    return not text.strip() or "i don't know" in text.lower() or "i do not know" in text.lower()
+    lowered = text.lower()
+    return (not text.strip() or "i don't know" in lowered or "i do not know" in lowered or "not_found" in lowered
+            or "不知道" in text or "无法回答" in text)
