@@ -13,8 +13,7 @@ from typing import Any, Protocol
 
 from ai import conversation, decision, guard, pii, policy
 from ai.backends import language, sentiment
-from ai.backends.generation import Generated, GenerationError, GenerationRequest, Passage, Turn, generate
-from ai.backends.generation import extractive
+from ai.backends.generation import Generated, GenerationError, GenerationRequest, Passage, Turn, extractive, generate
 
 PASSAGES = 5  # passages the reader reads (one per article, best first)
 SUGGESTIONS = 3  # articles offered when the bot is not sure enough to answer
@@ -117,6 +116,28 @@ def _similarity(hit: Hit) -> float:
     return float(hit.vector_similarity or 0.0)
 
 
+def _retrieval_evidence(query: str, hits: Sequence[Hit]) -> dict[str, float]:
+    """Does the first article stand out from the others? Gaps within this query's own hits (chunk and title
+    similarity) and whether the meaning and the word lists agree on it: relative, so they carry across models and
+    knowledge bases."""
+    from ai.backends.embeddings import embed_cached as embed
+
+    if not hits:
+        return {}
+    vectors = embed([query], role="query")
+    titles = embed([h.article_title for h in hits], role="passage") @ vectors[0]
+    chunks = [_similarity(h) for h in hits]
+    ranks = [float(h.fts_rank or 0.0) for h in hits]
+    others = range(1, len(hits))
+    return {
+        "retrieval_margin": _retrieval_margin(hits),
+        "title_gap": round(float(titles[0]) - max((float(titles[i]) for i in others), default=0.0), 4),
+        "vector_gap": round(chunks[0] - max((chunks[i] for i in others), default=0.0), 4),
+        "vector_first": 1.0 if chunks[0] >= max(chunks) else 0.0,
+        "words_first": 1.0 if ranks[0] > 0 and ranks[0] >= max(ranks) else 0.0,
+    }
+
+
 def _retrieval_margin(hits: Sequence[Hit]) -> float:
     """How far the first article led the second in rank fusion, as a share of the first's score (scale-free)."""
     if not hits:
@@ -182,7 +203,7 @@ def answer(*, text: str, history: Sequence[Turn], search: Search, options: Optio
         by_title = {src["title"]: src for src in _sources(hits)}
         outcome.draft = read.text
         outcome.draft_citations = [by_title[passages[i].title] for i in read.cited if passages[i].title in by_title]
-        outcome.evidence = {**read.evidence, "retrieval_margin": _retrieval_margin(hits)}
+        outcome.evidence = {**read.evidence, **_retrieval_evidence(query, hits)}
         outcome.confidence = round(decision.probability(outcome.evidence, options.calibration), 4)
     calibration = options.calibration
     decided = policy.decide(

@@ -21,7 +21,9 @@ _FOLLOW_UP = re.compile(
 )
 # Chinese follow-ups lean on the earlier turn with 那/那么 ("then"), 还有/另外 ("and"), 如果/要是 ("what if") or a
 # pronoun; and a Chinese message has no spaces to count words by, so its length is counted in characters.
-_FOLLOW_UP_ZH = re.compile(r"^\s*(?:那|还有|另外|如果|要是|然后|还|再|可是|但是|所以)|这个|那个|它|这样|那样|这种|那种|上面")
+_FOLLOW_UP_ZH = re.compile(
+    r"^\s*(?:那|还有|另外|如果|要是|然后|还|再|可是|但是|所以)|这个|那个|它|这样|那样|这种|那种|上面"
+)
 SHORT_MESSAGE_CHARS = 12
 _REJECTION = re.compile(
     r"^\s*(?:no|nope|nah|wrong)\b|\b(?:not what i (?:asked|meant|need)|doesn'?t help|didn'?t help|not helpful"

@@ -31,8 +31,8 @@ class AISettingsForm(forms.ModelForm[AISettings]):
             "urgent_when_angry": "Mark tickets from angry customers urgent",
         }
         help_texts = {
-            "confidence_floor": "The bot answers only when the best article passage is at least this similar to "
-                                "the question. Higher means fewer, safer answers.",
+            "confidence_floor": "The bot answers only when the estimated chance that its reply is right reaches "
+                                "this. Leave empty for the calibrated default; higher means fewer, safer answers.",
         }
 
     def __init__(self, *args: Any, categories: list[tuple[str, str]], teams: list[tuple[int, str]],

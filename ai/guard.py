@@ -1,8 +1,9 @@
 """The support guard: a generated answer is shown only if every sentence is backed by a cited passage.
 
 A sentence counts as supported when most of its content words occur in the cited passages (for Chinese, most of
-its character bigrams), or when it is semantically close (cosine) to one of their sentences. Numbers must match exactly: an invented fee or number
-of days is the worst kind of wrong answer, so any number absent from the sources fails the sentence.
+its character bigrams), or when it is semantically close (cosine) to one of their sentences. Numbers must match
+exactly: an invented fee or number of days is the worst kind of wrong answer, so any number absent from the sources
+fails the sentence.
 """
 
 from __future__ import annotations

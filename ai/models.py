@@ -20,10 +20,8 @@ class AISettings(TenantOwned):
     auto_reply_chat = models.BooleanField(default=True)
     auto_reply_email = models.BooleanField(default=False)
     suggestions_enabled = models.BooleanField(default=True)
-    # Answer confidence (mean of chunk and title cosine similarity, see ai.answering) below which the bot hands
-    # off. 0.62 keeps wrong answers under 5 % on the demo evaluation set (bench/autoreply_demo.py; chosen on that
-    # same set, so an optimistic figure).
-    confidence_floor = models.FloatField(default=0.62)
+    # Answer when the estimated chance of a right reply (ai.decision) reaches this; empty: the calibrated threshold.
+    confidence_floor = models.FloatField(null=True, blank=True, default=None)
     backend = models.CharField(max_length=20, choices=Backend.choices, default=Backend.EXTRACTIVE)
     model = models.CharField(max_length=300, blank=True, help_text="Model directory, GGUF file or endpoint model name.")
     endpoint_url = models.URLField(blank=True, help_text="Base URL of an OpenAI-compatible API (…/v1).")

@@ -1,4 +1,4 @@
-"""PII redaction applied to every text before it reaches a generation backend (and to traces).
+r"""PII redaction applied to every text before it reaches a generation backend (and to traces).
 
 Card numbers are matched as 13-19 digits (spaces or dashes allowed) that pass the Luhn check, and Chinese resident
 identity card numbers as 18 characters with a valid GB 11643-1999 check character and birth date, so order numbers

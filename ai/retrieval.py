@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ai.answering import Hit, Search
 from kb import selectors as kb_selectors
 from tenants.models import Tenant
 
 LIMIT = 5
+WHOLE_ARTICLES = 3  # the first hits are read whole: the answer is often in another section than the best match
 
 
 def kb_search(*, tenant: Tenant, limit: int = LIMIT) -> Search:
     def search(query: str) -> Sequence[Hit]:
-        return kb_selectors.article_search(tenant=tenant, query=query, limit=limit)
+        hits = kb_selectors.article_search(tenant=tenant, query=query, limit=limit)
+        whole = kb_selectors.article_passages(tenant=tenant, article_ids=[h.article_id for h in hits[:WHOLE_ARTICLES]])
+        return [replace(h, text=whole.get(h.article_id, h.text)) if i < WHOLE_ARTICLES else h
+                for i, h in enumerate(hits)]
 
     return search
 

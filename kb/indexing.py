@@ -19,7 +19,7 @@ from django.db.models.expressions import CombinedExpression
 from ai.backends import embeddings
 from kb.chunking import ChunkDraft, chunk_article
 from kb.models import Article, ArticleRevision, ArticleStatus, Chunk
-from kb.segmentation import segment
+from kb.segmentation import index_text
 from tenants.models import Tenant
 
 if TYPE_CHECKING:
@@ -45,8 +45,8 @@ def search_vector_expression(*, heading: str, text: str) -> CombinedExpression:
 
     PostgreSQL cannot segment Chinese itself, so the vector is built from the segmented strings, not the columns.
     """
-    return SearchVector(Value(segment(heading)), weight="A", config=FTS_CONFIG) + SearchVector(
-        Value(segment(text)), weight="B", config=FTS_CONFIG
+    return SearchVector(Value(index_text(heading)), weight="A", config=FTS_CONFIG) + SearchVector(
+        Value(index_text(text)), weight="B", config=FTS_CONFIG
     )
 
 

@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import F, QuerySet
 from pgvector.django import CosineDistance
 
+from ai.backends import embeddings
 from kb.indexing import FTS_CONFIG, current_model
 from kb.models import ArticleStatus, Chunk
 from kb.segmentation import query_terms, segment
@@ -29,9 +30,9 @@ RRF_K = 10
 FTS_WEIGHT = 0.5
 CANDIDATES = 40
 EF_SEARCH = 100
-# Below this cosine similarity a vector neighbour is noise (MiniLM puts unrelated texts around 0 to 0.2): without a
-# floor, gibberish would always "find" the nearest articles. Full-text matches need no floor.
-MIN_SIMILARITY = 0.2
+# Below the model's noise floor (ai.backends.embeddings.noise_floor: MiniLM puts unrelated texts around 0 to 0.2,
+# e5 around 0.75) a vector neighbour is noise: without a floor, gibberish would always "find" the nearest articles.
+# Full-text matches need no floor.
 MAX_TERMS = 32
 MARK_START, MARK_STOP = "\u27ea", "\u27eb"  # sentinels turned into <mark> after HTML-escaping the snippet
 HEADLINE_OPTIONS = (f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=30, MinWords=12, MaxFragments=2, "
@@ -139,8 +140,6 @@ def search(
     fts_cte = "SELECT NULL::bigint AS id, NULL::float8 AS fts_rank, NULL::bigint AS article_id WHERE false"
     if mode in ("hybrid", "vector"):
         if query_vector is None:
-            from ai.backends import embeddings
-
             query_vector = embeddings.embed_one(query, name=model, role="query")
         vector = query_vector
         vec_cte, p = _sql(vector_candidates(tenant=tenant, vector=vector, model=model, limit=candidates))
@@ -160,7 +159,7 @@ def search(
         v AS (
             SELECT article_id, id, distance, row_number() OVER (ORDER BY distance, id) AS rank
             FROM (SELECT DISTINCT ON (article_id) article_id, id, distance FROM vec
-                  WHERE distance <= {1 - MIN_SIMILARITY:.6f} ORDER BY article_id, distance, id) AS best
+                  WHERE distance <= {1 - embeddings.noise_floor(model):.6f} ORDER BY article_id, distance, id) AS best
         ),
         f AS (
             SELECT article_id, id, fts_rank, row_number() OVER (ORDER BY fts_rank DESC, id) AS rank

@@ -42,18 +42,31 @@ def _jieba() -> Any:
     return jieba
 
 
-def _han_words(run: str) -> list[str]:
-    """The words of one run of Han characters, with the shorter words inside long ones ("免运费门槛" gives
-    "运费", "免运费" and "门槛"), so that an index and a question that cut a phrase differently still meet."""
-    return [word for word in _jieba().cut_for_search(run) if word.strip()]
+def _split_han(text: str, *, separator: str, overlapping: bool) -> str:
+    if not HAN_RUN.search(text):
+        return text
+    jieba = _jieba()
+
+    def words(match: re.Match[str]) -> str:
+        run = match.group()
+        cut = jieba.cut_for_search(run) if overlapping else jieba.cut(run)
+        return separator + separator.join(word for word in cut if word.strip()) + separator
+
+    return HAN_RUN.sub(words, text)
+
+
+def index_text(text: str) -> str:
+    """The string PostgreSQL should index for ``text``: each run of Han characters becomes its words, separated
+    by spaces, with the shorter words inside long ones too ("会员卡" gives "会员" and "会员卡"), so
+    that a question that cuts a phrase differently still meets it. Text without Han characters comes back unchanged
+    and never loads jieba."""
+    return _split_han(text, separator=" ", overlapping=True)
 
 
 def segment(text: str, *, separator: str = " ") -> str:
-    """``text`` with each run of Han characters replaced by its words, separated (and set off from the
-    surrounding text) by ``separator``. Text without Han characters comes back unchanged and never loads jieba."""
-    if not HAN_RUN.search(text):
-        return text
-    return HAN_RUN.sub(lambda match: separator + separator.join(_han_words(match.group())) + separator, text)
+    """``text`` with ``separator`` between the words of each run of Han characters (and around the run). The words
+    do not overlap, so removing the separator gives the text back, e.g. after ``ts_headline`` has marked words."""
+    return _split_han(text, separator=separator, overlapping=False)
 
 
 def query_terms(query: str, *, limit: int) -> list[str]:
@@ -64,7 +77,7 @@ def query_terms(query: str, *, limit: int) -> list[str]:
     """
     terms: list[str] = []
     for word in WORD.findall(query.lower()):
-        for part in WORD.findall(segment(word)):
+        for part in WORD.findall(index_text(word)):
             if HAN_RUN.fullmatch(part):
                 if len(part) > 1 and part not in STOP_WORDS:
                     terms.append(part)

@@ -21,6 +21,22 @@ def article_search(*, tenant: Tenant, query: str, limit: int = 10, mode: str = "
 
 # Agent side: every article, drafts included.
 
+def article_passages(*, tenant: Tenant, article_ids: list[int], model: str | None = None) -> dict[int, str]:
+    """The indexed text of whole articles (their published chunks in order), for a reader that should see every
+    section of the articles search found, not just the best-matching one."""
+    from kb.indexing import current_model
+    from kb.models import Chunk
+
+    texts: dict[int, list[str]] = {}
+    chunks = (Chunk.objects.for_tenant(tenant)
+              .filter(article_id__in=article_ids, embedding_model=model or current_model(),
+                      article__status=ArticleStatus.PUBLISHED)
+              .order_by("article_id", "ordinal").values_list("article_id", "text"))
+    for article_id, text in chunks:
+        texts.setdefault(article_id, []).append(text)
+    return {article_id: "\n\n".join(parts) for article_id, parts in texts.items()}
+
+
 def category_list(*, tenant: Tenant) -> QuerySet[Category]:
     return Category.objects.for_tenant(tenant).annotate(article_count=Count("articles")).order_by("position", "title")
 

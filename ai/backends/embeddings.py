@@ -30,10 +30,16 @@ Role = Literal["query", "passage"]
 # Cosine similarity at which two sentences say the same thing. Each model spreads its cosines differently: e5's
 # unrelated pairs already sit near 0.8, MiniLM's near 0.1.
 SAME_MEANING = {MULTILINGUAL: 0.92, ENGLISH: 0.75}
+# Below this a vector neighbour is noise (gibberish would otherwise always "find" the nearest articles).
+NOISE = {MULTILINGUAL: 0.8, ENGLISH: 0.2}
 
 
 def model_id(name: str | None = None) -> str:
     return name or str(settings.AI_EMBEDDING_MODEL or MULTILINGUAL)
+
+
+def noise_floor(name: str | None = None) -> float:
+    return NOISE.get(model_id(name), NOISE[ENGLISH])
 
 
 def same_meaning(name: str | None = None) -> float:

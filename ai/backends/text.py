@@ -25,20 +25,28 @@ _EMPHASIS = re.compile(r"(?<![\w*])[*_]{1,2}([^*_\n]+?)[*_]{1,2}(?![\w*])")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 _WORD = re.compile(r"[a-z0-9£€$¥%]+(?:[.,:]\d+)*")
 NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
-_STOP = frozenset((
-    "a an the and or but if of to in on at by for with from as is are was were be been being it its this that "
-    "these those you your we our i me my can will would should could do does did not no yes so than then there "
-    "here have has had which who what when where how also just into about may might must am im i'm get got any "
-    "some much many there's it's don't dont can't cant please hi hello thanks thank there their them they he she "
-    "his her us up out over after before again more most very too only own same other such all each few both "
-    "why whom because while until till between through during above below off under once further"
-).split())
-ZH_STOP = frozenset((
-    "的 了 吗 呢 吧 啊 呀 嘛 哦 哈 我 你 您 他 她 它 们 我们 你们 是 在 有 和 与 及 就 都 也 还 这 那 这个 那个 "
-    "怎么 怎么办 怎样 什么 为什么 为啥 咋 咋办 可以 能 能不能 可不可以 会 要 想 一下 请问 请 麻烦 谢谢 你好 "
-    "一个 如果 但是 因为 所以 而且 或者 还是 已经 没有 不 没 吧 么 呗 啦 嗯 哪 哪里 多少 几 多久 好 对 又 再 "
-    "给 让 被 把 从 到 对于 关于 这样 那样 现在 时候 然后 应该 需要"
-).split())
+_STOP = frozenset({
+    "a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as",
+    "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "you", "your",
+    "we", "our", "i", "me", "my", "can", "will", "would", "should", "could", "do", "does", "did", "not", "no",
+    "yes", "so", "than", "then", "there", "here", "have", "has", "had", "which", "who", "what", "when", "where",
+    "how", "also", "just", "into", "about", "may", "might", "must", "am", "im", "i'm", "get", "got", "any", "some",
+    "much", "many", "there's", "it's", "don't", "dont", "can't", "cant", "please", "hi", "hello", "thanks", "thank",
+    "their", "them", "they", "he", "she", "his", "her", "us", "up", "out", "over", "after", "before",
+    "again", "more", "most", "very", "too", "only", "own", "same", "other", "such", "all", "each", "few", "both",
+    "why", "whom", "because", "while", "until", "till", "between", "through", "during", "above", "below", "off",
+    "under", "once", "further",
+})
+ZH_STOP = frozenset({
+    "的", "了", "吗", "呢", "吧", "啊", "呀", "嘛", "哦", "哈", "我", "你", "您", "他",
+    "她", "它", "们", "我们", "你们", "是", "在", "有", "和", "与", "及", "就", "都",
+    "也", "还", "这", "那", "这个", "那个", "怎么", "怎么办", "怎样", "什么", "为什么", "为啥",
+    "咋", "咋办", "可以", "能", "能不能", "可不可以", "会", "要", "想", "一下", "请问", "请",
+    "麻烦", "谢谢", "你好", "一个", "如果", "但是", "因为", "所以", "而且", "或者", "还是",
+    "已经", "没有", "不", "没", "么", "呗", "啦", "嗯", "哪", "哪里", "多少", "几",
+    "多久", "好", "对", "又", "再", "给", "让", "被", "把", "从", "到", "对于", "关于",
+    "这样", "那样", "现在", "时候", "然后", "应该", "需要",
+})
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,8 @@ class Unit:
     text: str
     position: int
     is_list: bool = False
+    # For a list item quoted alone: the position of the unit that quotes it with its lead-in and siblings.
+    within: int | None = None
 
 
 def has_cjk(text: str) -> bool:
@@ -145,10 +155,10 @@ def units(text: str) -> list[Unit]:
     header: list[str] = []
     i = 0
 
-    def add(value: str, is_list: bool = False) -> None:
+    def add(value: str, is_list: bool = False, within: int | None = None) -> None:
         value = value.strip()
         if len(value) > 3:
-            out.append(Unit(value, len(out), is_list))
+            out.append(Unit(value, len(out), is_list, within))
 
     while i < len(lines):
         line = lines[i].rstrip()
@@ -171,16 +181,20 @@ def units(text: str) -> list[Unit]:
         item = _LIST_ITEM.match(line)
         if item is None:
             parts = split_sentences(stripped)
-            following = lines[i + 1] if i + 1 < len(lines) else ""
+            following = next((ln for ln in lines[i + 1:] if ln.strip()), "")
             introduces_list = bool(_LIST_ITEM.match(following)) and parts and parts[-1][-1:] in ":："
             for part in parts[:-1] if introduces_list else parts:
                 if part[-1:] not in ":：":
                     add(part)
             if introduces_list:
-                items, i = _list_block(lines, i + 1)
+                i += 1
+                while not lines[i].strip():
+                    i += 1
+                items, i = _list_block(lines, i)
+                block = len(out)
                 add(parts[-1] + " " + " ".join(_finish(t) for t in items), is_list=True)
                 for entry in items:  # each item alone, too: often it is the whole answer
-                    add(_finish(entry))
+                    add(_finish(entry), within=block)
                 continue
             i += 1
             continue

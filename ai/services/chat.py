@@ -13,8 +13,8 @@ from ai.services.settings import answer_options, settings_get
 from ai.services.traces import trace_record
 from ai.services.triage import chat_triage
 from chat import selectors as chat_selectors
-from chat.bot_texts import bot_text
 from chat import services as chat_services
+from chat.bot_texts import bot_text
 from chat.models import ChatMessage, Conversation, Sender, Status
 from tenants.models import Tenant
 

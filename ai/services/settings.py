@@ -33,8 +33,9 @@ def settings_update(*, tenant: Tenant, actor: User | None, **changes: Any) -> AI
         raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
     row = settings_get(tenant=tenant)
     errors: dict[str, str] = {}
-    if not 0.0 <= float(changes.get("confidence_floor", row.confidence_floor)) <= 1.0:
-        errors["confidence_floor"] = "Use a similarity between 0 and 1."
+    floor = changes.get("confidence_floor", row.confidence_floor)
+    if floor is not None and not 0.0 <= float(floor) <= 1.0:
+        errors["confidence_floor"] = "Use a probability between 0 and 1, or leave it empty for the calibrated one."
     if not -1.0 <= float(changes.get("negative_threshold", row.negative_threshold)) <= 0.0:
         errors["negative_threshold"] = "Use a sentiment score between -1 and 0."
     backend = changes.get("backend", row.backend)

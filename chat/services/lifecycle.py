@@ -74,7 +74,8 @@ def handoff(*, tenant: Tenant, conversation: Conversation, summary: str, sources
             reason: str, language: str = "") -> Conversation:
     """The bot (or the customer's "talk to a human" button) hands the conversation to the agents' queue.
 
-    ``language`` is the customer's detected language code; the notice they see is in it (English if unknown).
+    ``language`` is the customer's detected language code; the notice they see is in it. Without one (the
+    button) it is the conversation's language from triage of the customer's latest message; English if unknown.
     """
     conversation = _lock(tenant, conversation)
     if conversation.status == Status.CLOSED:
@@ -87,7 +88,8 @@ def handoff(*, tenant: Tenant, conversation: Conversation, summary: str, sources
     conversation.handoff_sources = _clean_sources(sources)
     post_system(tenant=tenant, conversation_id=conversation.id, text=f"Hand-off ({reason}): {summary}",
                 internal=True, meta={"sources": conversation.handoff_sources})
-    post_system(tenant=tenant, conversation_id=conversation.id, text=bot_text("handoff", language))
+    notice = bot_text("handoff", language or conversation.language)
+    post_system(tenant=tenant, conversation_id=conversation.id, text=notice)
     conversation.refresh_from_db(fields=["last_seq"])
     fresh = _save(tenant, conversation, ["status", "handoff_reason", "handoff_summary", "handoff_sources"])
     _offer(tenant, fresh)

@@ -20,7 +20,7 @@ PASSAGES = [
 
 def test_language_identification_runs_offline_on_the_bundled_model() -> None:
     assert language.detect("Where is my card? I ordered it two weeks ago.").code == "en"
-    assert language.detect("我的卡什么时候到？").code == "zh"  # noqa: RUF001
+    assert language.detect("我的卡什么时候到？").code == "zh"
     assert language.detect("Où est ma carte bancaire ?").code == "fr"
     assert language.detect("!!!").code == "und"
 
@@ -29,8 +29,8 @@ def test_sentiment_in_english_and_chinese() -> None:
     assert sentiment.analyse("This is ridiculous, worst bank ever, I am furious!").label == "negative"
     assert sentiment.analyse("Thanks, that was really helpful!").label == "positive"
     assert sentiment.analyse("WHERE IS MY MONEY YOU TOOK IT THREE DAYS AGO").label == "negative"
-    assert sentiment.analyse("你们太差了，气死我了！我要投诉").label == "negative"  # noqa: RUF001
-    assert sentiment.analyse("非常感谢，问题解决了").label == "positive"  # noqa: RUF001
+    assert sentiment.analyse("你们太差了，气死我了！我要投诉").label == "negative"
+    assert sentiment.analyse("非常感谢，问题解决了").label == "positive"
     assert sentiment.analyse("我的卡什么时候到").label == "neutral"
     assert sentiment.analyse("不错").score > 0 > sentiment.analyse("不满意").score
 

@@ -92,7 +92,7 @@ def test_without_the_urgent_rule_the_ticket_from_an_angry_chat_keeps_its_priorit
 
 @pytest.mark.parametrize(("text", "code"), [
     ("Meine Karte ist immer noch nicht angekommen. Was kann ich tun?", "de"),
-    ("我的银行卡还没有收到，请问怎么办？", "zh"),  # noqa: RUF001
+    ("我的银行卡还没有收到，请问怎么办？", "zh"),
 ])
 def test_the_customers_language_is_recorded_on_the_conversation(acme, demo_kb, text, code) -> None:
     demo_kb(acme, "cards")

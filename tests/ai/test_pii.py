@@ -73,7 +73,9 @@ def test_a_mobile_number_used_as_a_mailbox_is_an_email() -> None:
     assert redact("邮箱13812345678@163.com").text == "邮箱[email]"
 
 
-@pytest.mark.parametrize("text", ["客服电话 400-820-0000", "客服电话400-820-0000", "座机010-12345678", "座机(0755)1234567"])
+@pytest.mark.parametrize("text", [
+    "客服电话 400-820-0000", "客服电话400-820-0000", "座机010-12345678", "座机(0755)1234567",
+])
 def test_it_redacts_chinese_landlines_and_service_numbers(text: str) -> None:
     # A 400 number is usually the shop's own hotline, but the rule cannot tell whose number it is: it fails closed.
     result = redact(text)

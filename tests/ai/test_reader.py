@@ -86,6 +86,9 @@ def _index() -> tuple[list[dict[str, Any]], Any]:
 
 
 def search(query: str, limit: int = 5) -> list[SearchHit]:
+    """As ``ai.retrieval.kb_search``: one hit per article, best first, the first three read whole."""
+    from dataclasses import replace
+
     from ai.backends.embeddings import embed
 
     chunks, vectors = _index()
@@ -101,7 +104,8 @@ def search(query: str, limit: int = 5) -> list[SearchHit]:
                 score=float(similarity[index]), vector_similarity=float(similarity[index]), fts_rank=None)
         if len(hits) == limit:
             break
-    return list(hits.values())
+    whole = {slug: "\n\n".join(c["text"] for c in chunks if c["slug"] == slug) for slug in ARTICLES}
+    return [replace(h, text=whole[h.article_slug]) if i < 3 else h for i, h in enumerate(hits.values())]
 
 
 def _slugs(citations: list[dict[str, Any]]) -> list[str]:

@@ -126,6 +126,24 @@ class TestHandoff:
                                  reason="customer_request")
         assert again.status == Status.AGENT
 
+    @pytest.mark.parametrize(("language", "notice"), [
+        ("zh", "正在为您转接人工客服，请稍候。"),
+        ("zh-Hans", "正在为您转接人工客服，请稍候。"),
+        ("en", "We're connecting you with a member of our team. They'll be with you shortly."),
+        ("", "We're connecting you with a member of our team. They'll be with you shortly."),
+    ])
+    def test_the_customer_sees_the_handoff_notice_in_their_language(self, in_acme, conversation, language, notice):
+        services.handoff(tenant=in_acme, conversation=conversation, summary="s", sources=[], reason="low_confidence",
+                         language=language)
+        assert ChatMessage.objects.get(internal=False, sender=Sender.SYSTEM).text == notice
+
+    def test_without_a_language_the_notice_follows_the_conversations_language(self, in_acme, conversation):
+        # The "talk to a human" button passes no language: triage has recorded the customer's.
+        Conversation.objects.filter(id=conversation.id).update(language="zh")
+        services.handoff(tenant=in_acme, conversation=conversation, summary="s", sources=[],
+                         reason="customer_request")
+        assert ChatMessage.objects.get(internal=False, sender=Sender.SYSTEM).text == "正在为您转接人工客服，请稍候。"
+
     def test_customer_summary_quotes_what_they_wrote(self, in_acme, conversation):
         services.post_customer_message(tenant=in_acme, conversation=conversation, text="My card is lost",
                                        client_msg_id="1")

@@ -117,3 +117,52 @@ def test_the_vector_query_uses_the_hnsw_index(publish, acme):
             plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Scan using kb_chunk_embedding_hnsw" in plan, plan
     assert "Order By: (embedding <=> " in plan, plan
+
+
+SHIPPING = ("运费说明", "订单实付金额满49元免运费。未达到免运费门槛时，每单收取6元运费。\n\n## 超重\n\n"
+            "订单总重量超过25公斤时，每超出5公斤加收2元运费。")
+REFUND = ("会员退款规则", "开通青禾会员后7天内，如果没有使用过任何会员权益，可以申请全额退款。\n\n"
+          "退款会在3个工作日内原路退回。已经使用过权益的会员不支持退款。")
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("运费怎么算", "shipping"), ("会员能退款吗？", "refund"), ("满多少钱免运费", "shipping"),
+    ("card delivery", "card"),
+])
+def test_chinese_questions_find_chinese_articles_and_english_still_works(publish, acme, globex, query, expected):
+    mine = {
+        "shipping": publish(acme, title=SHIPPING[0], body=SHIPPING[1], slug="shipping"),
+        "refund": publish(acme, title=REFUND[0], body=REFUND[1], slug="refund"),
+        "card": publish(acme, title=CARD[0], body=CARD[1]),
+    }
+    theirs = {publish(globex, title=SHIPPING[0], body=SHIPPING[1], slug="shipping").id,
+              publish(globex, title=REFUND[0], body=REFUND[1], slug="refund").id}
+    with tenant_context(acme.id):
+        hits = selectors.article_search(tenant=acme, query=query, mode="fts")
+    assert hits[0].article_id == mine[expected].id
+    assert not theirs & {h.article_id for h in hits}
+
+
+def test_chinese_snippets_highlight_words_and_show_the_text_as_written(publish, acme):
+    publish(acme, title=SHIPPING[0], body=SHIPPING[1], slug="shipping")
+    with tenant_context(acme.id):
+        for mode in ("fts", "hybrid"):
+            hit = selectors.article_search(tenant=acme, query="运费怎么算", mode=mode)[0]
+            assert "<mark>运费</mark>" in hit.snippet
+            plain = hit.snippet.replace("<mark>", "").replace("</mark>", "")
+            assert all(piece in hit.text for piece in plain.split(" … "))  # no separators left, nothing doubled
+
+
+def test_the_help_center_renders_chinese_results(client, publish, acme):
+    publish(acme, title=REFUND[0], body=REFUND[1], slug="refund")
+    response = client.get("/h/acme/search/?q=会员能退款吗")
+    assert response.status_code == 200
+    assert "<mark>退款</mark>".encode() in response.content
+
+
+@pytest.mark.parametrize("query", ["？！。，……", "😀🙏👍", "的了吗？"])
+def test_queries_of_only_punctuation_emoji_or_function_words_find_nothing(publish, acme, query):
+    publish(acme, title=SHIPPING[0], body=SHIPPING[1], slug="shipping")
+    with tenant_context(acme.id):
+        assert selectors.article_search(tenant=acme, query=query, mode="fts") == []
+        selectors.article_search(tenant=acme, query=query, mode="hybrid")  # no error either

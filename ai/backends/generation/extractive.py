@@ -6,7 +6,7 @@ Every quotable unit of the top passages (a sentence, a lead-in with its list, a 
   earlier turns), taken relative to the other candidates, since absolute cosines differ from model to model;
 - words: the share of the question's content terms the unit and its article contain (a near-miss such as "roaming
   in Morocco" finds the roaming article but not "Morocco");
-- retrieval: the article's rank, a prior that the whole passage fits.
+- retrieval: a bonus for the first article, which retrieval judged on the whole passage and its title.
 
 The best unit answers first; up to two more follow when they score nearly as well, from the same article or from
 another one when the question needs both (two articles are then cited). The evidence (how well the best unit and
@@ -27,8 +27,11 @@ MAX_CHARS = 420
 # A further unit joins the reply when its score is within this much of the best one (scores are z-scores plus
 # bounded bonuses, so the margin is in standard deviations of the candidates' similarity).
 FOLLOWER_MARGIN = 0.6
+FOLLOWER_Z = 0.5  # a unit answering another part of the question must still be well above the average candidate
 LEXICAL_WEIGHT = 1.5
-RANK_WEIGHT = 0.35
+# Retrieval ranked whole articles with two signals (meaning and words); the reader sees sentences only, so the
+# first article keeps the lead unless a sentence elsewhere is clearly better.
+RANK_WEIGHT = 1.0
 
 
 def _normalise(value: str) -> str:
@@ -40,15 +43,18 @@ def _coverage(question_terms: set[str], text_terms: set[str]) -> float:
 
 
 def answer(request: GenerationRequest) -> Generated:
-    import numpy as np
 
     from ai.backends.embeddings import embed_cached as embed
 
     rejected = " ".join(_normalise(t) for t in request.rejected)
-    candidates: list[tuple[int, textutil.Unit]] = [
-        (index, unit) for index, passage in enumerate(request.passages) for unit in textutil.units(passage.text)
-        if not (rejected and _normalise(unit.text) in rejected)
-    ]
+    seen: set[str] = set()
+    candidates: list[tuple[int, textutil.Unit]] = []
+    for index, passage in enumerate(request.passages):
+        for unit in textutil.units(passage.text):
+            # Chunks of one article overlap a little, and a rejected answer is never quoted again.
+            if unit.text not in seen and not (rejected and _normalise(unit.text) in rejected):
+                seen.add(unit.text)
+                candidates.append((index, unit))
     if not candidates:
         return Generated(text="", cited=[], backend="extractive", model="reader")
     queries = [request.question] + ([request.context_query] if request.context_query else [])
@@ -64,19 +70,29 @@ def answer(request: GenerationRequest) -> Generated:
     scores = []
     for i, (index, unit) in enumerate(candidates):
         lexical = _coverage(question_terms, textutil.terms(unit.text) | textutil.terms(request.passages[index].title))
-        scores.append(float(z[i]) + LEXICAL_WEIGHT * lexical + RANK_WEIGHT / (1 + index))
+        scores.append(float(z[i]) + LEXICAL_WEIGHT * lexical + (RANK_WEIGHT if index == 0 else 0.0))
     order = sorted(range(len(candidates)), key=lambda i: scores[i], reverse=True)
-    best = order[0]
+    best = _whole_list(order[0], candidates, scores)
     chosen = [best]
     length = len(candidates[best][1].text)
+    unit_terms = [textutil.terms(f"{request.passages[index].title} {unit.text}") for index, unit in candidates]
+    covered = set(unit_terms[best])
     for i in order[1:]:
-        if len(chosen) == MAX_UNITS or scores[i] < scores[best] - FOLLOWER_MARGIN:
+        if len(chosen) == MAX_UNITS:
             break
-        unit_text = candidates[i][1].text
-        if length + len(unit_text) > MAX_CHARS or any(_overlaps(unit_text, candidates[j][1].text) for j in chosen):
+        index, unit = candidates[i]
+        if length + len(unit.text) > MAX_CHARS or any(_overlaps(unit.text, candidates[j][1].text) for j in chosen):
             continue
-        chosen.append(i)
-        length += len(unit_text)
+        # Nearly as good a sentence of the same article adds detail; a sentence anywhere that is relevant and
+        # covers words of the question the reply does not yet cover answers its other part ("the plan's price and
+        # the roaming pass": two articles).
+        nearly_as_good = index == candidates[best][0] and scores[i] >= scores[best] - FOLLOWER_MARGIN
+        gain = (question_terms & unit_terms[i]) - covered
+        answers_more = z[i] >= FOLLOWER_Z and len(gain) >= min(2, max(1, len(question_terms) // 3))
+        if nearly_as_good or answers_more:
+            chosen.append(i)
+            covered |= unit_terms[i]
+            length += len(unit.text)
     # The best unit first (it answers the question); the rest in the order of their article.
     rest = sorted(chosen[1:], key=lambda i: (candidates[i][0], candidates[i][1].position))
     picked = [candidates[i] for i in [best, *rest]]
@@ -98,10 +114,24 @@ def answer(request: GenerationRequest) -> Generated:
                      score=round(float(similarity[best]), 4), evidence=evidence)
 
 
+def _whole_list(best: int, candidates: list[tuple[int, textutil.Unit]], scores: list[float]) -> int:
+    """A list item that won on its own gives way to its whole list with the lead-in, when that scores nearly as
+    well: "the ways to pay" are all three, not the first; "the price of the 40GB plan" stays one item."""
+    index, unit = candidates[best]
+    if unit.within is None:
+        return best
+    for i, (other_index, other) in enumerate(candidates):
+        if other_index == index and other.position == unit.within:
+            close = scores[i] >= scores[best] - FOLLOWER_MARGIN / 2
+            return i if close and len(other.text) <= MAX_CHARS else best
+    return best
+
+
 def _overlaps(a: str, b: str) -> bool:
     """A list item repeats what its lead-in unit already quotes."""
     return a in b or b in a
 
 
 def _join(parts: list[str]) -> str:
-    return "".join(p if textutil.has_cjk(p[-1:]) else p + " " for p in parts).strip()
+    """Chinese sentences follow each other without a space; English ones with one."""
+    return "".join(p if textutil.has_cjk(p[-1:]) or p[-1:] in "。！？；：）」』”" else p + " " for p in parts).strip()
