@@ -14,7 +14,9 @@ from ai.answering import Options, answer
 from ai.backends.generation import Turn
 from tests.ai import demo_corpus
 
-EXTRACTIVE = Options()
+# A floor below the calibrated one (ai.decision.DEFAULT): these tests are about reading, generation, history and
+# hand-off rules, not about where the calibrated threshold lies (bench/answer_quality.py measures that).
+EXTRACTIVE = Options(confidence_floor=0.5)
 
 
 def test_an_answerable_question_gets_a_cited_answer() -> None:
@@ -22,13 +24,14 @@ def test_an_answerable_question_gets_a_cited_answer() -> None:
                      options=EXTRACTIVE)
     assert outcome.action == "answer", outcome.reason
     assert "£5" in outcome.text
-    assert outcome.citations[0]["url"] == "/h/demo/cards/card-delivery-time/"
+    # The fees table states the same price; the delivery article must be among the cited ones.
+    assert "/h/demo/cards/card-delivery-time/" in [c["url"] for c in outcome.citations]
     assert outcome.hits and outcome.latency_ms >= 0
 
 
 def test_an_unanswerable_question_hands_off_with_the_sources_tried() -> None:
     outcome = answer(text="what are your current mortgage rates for a 5 year fix", history=[],
-                     search=demo_corpus.search, options=EXTRACTIVE)
+                     search=demo_corpus.search, options=Options())
     assert (outcome.action, outcome.reason) == ("handoff", "low_confidence")
     assert outcome.text == ""
     assert "mortgage" in outcome.summary and "Articles tried:" in outcome.summary
@@ -50,7 +53,7 @@ def test_an_angry_customer_is_handed_off() -> None:
 
 
 def test_a_follow_up_is_understood_from_the_earlier_turns() -> None:
-    alone = answer(text="and how long does that take?", history=[], search=demo_corpus.search, options=EXTRACTIVE)
+    alone = answer(text="and how long does that take?", history=[], search=demo_corpus.search, options=Options())
     assert (alone.action, alone.reason) == ("handoff", "low_confidence")
     history = [Turn("customer", "How do I order a replacement card?"), Turn("assistant", "Go to Cards.")]
     outcome = answer(text="and how long does that take?", history=history, search=demo_corpus.search,
@@ -111,7 +114,7 @@ def test_pii_never_reaches_the_generation_backend(endpoint: str) -> None:
     history = [Turn("customer", "my email is jane.doe@example.com and my phone is +44 20 7946 0000")]
     text = "my card 4111 1111 1111 1111 - how much does express card delivery cost?"
     outcome = answer(text=text, history=history, search=demo_corpus.search,
-                     options=Options(backend="openai", endpoint_url=endpoint, model="stub"))
+                     options=Options(backend="openai", endpoint_url=endpoint, model="stub", confidence_floor=0.5))
     sent = json.dumps(_Endpoint.received)
     assert _Endpoint.received, "the backend was not called"
     for secret in ("4111", "jane.doe", "7946"):
@@ -125,7 +128,7 @@ def test_a_generated_answer_the_sources_do_not_support_is_withheld(endpoint: str
     _Endpoint.reply = "Express delivery is free and takes 30 minutes by drone [1]."
     try:
         outcome = answer(text="how much does express card delivery cost?", history=[], search=demo_corpus.search,
-                         options=Options(backend="openai", endpoint_url=endpoint, model="stub"))
+                         options=Options(backend="openai", endpoint_url=endpoint, model="stub", confidence_floor=0.5))
     finally:
         _Endpoint.reply = "Express delivery costs £5 [1]."
     assert (outcome.action, outcome.reason) == ("handoff", "unsupported")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ai.backends.embeddings import embed
+from ai.backends.embeddings import embed, same_meaning
 from ai.guard import check
 
 SOURCE = ("Standard card delivery takes 3-5 business days in the UK. Express delivery costs £5 and arrives in "
@@ -22,7 +22,8 @@ def test_an_invented_number_is_withheld() -> None:
 @pytest.mark.slow
 def test_a_paraphrase_passes_and_an_invention_fails_with_embeddings() -> None:
     paraphrase = check("In the app, open Cards and choose Track delivery to follow your card.", [SOURCE],
-                       embedder=embed)
+                       embedder=embed, semantic_support=same_meaning())
     assert paraphrase.supported
-    invented = check("We can also send your card to a friend abroad by courier.", [SOURCE], embedder=embed)
+    invented = check("We can also send your card to a friend abroad by courier.", [SOURCE], embedder=embed,
+                     semantic_support=same_meaning())
     assert not invented.supported

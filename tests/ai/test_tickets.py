@@ -33,7 +33,8 @@ def _process(tenant: Tenant, message: Message) -> Ticket:
 def test_an_answerable_email_gets_a_cited_auto_reply(acme, demo_kb) -> None:
     demo_kb(acme, "cards")
     with tenant_context(acme.id):
-        ai_settings.settings_update(tenant=acme, actor=None, auto_reply_email=True)
+        # A floor below the calibrated one: this test is about the e-mail path, not about the decision.
+        ai_settings.settings_update(tenant=acme, actor=None, auto_reply_email=True, confidence_floor=0.5)
     ticket, message = _new_ticket(acme, "Express delivery", "How much does express card delivery cost?")
     ticket = _process(acme, message)
     with tenant_context(acme.id):
@@ -55,8 +56,9 @@ def test_an_unanswerable_email_waits_for_an_agent_with_a_suggestion_trace(acme, 
         assert not Message.objects.for_tenant(acme).filter(ticket=ticket, author_type=AuthorType.BOT).exists()
         trace = Trace.objects.for_tenant(acme).get(kind=Trace.Kind.TICKET_ANSWER)
         suggestion = Suggestion.objects.for_tenant(acme).get(message_id=message.id)
-    assert (trace.decision, trace.reason) == ("handoff", "low_confidence")
-    assert suggestion.text == "" and suggestion.related
+    assert trace.decision == "handoff"
+    # The agent still sees the reader's draft and the articles it tried; the customer got nothing.
+    assert suggestion.citations or suggestion.related
 
 
 def test_an_angry_message_escalates_priority_and_routes_by_category(acme, demo_kb) -> None:

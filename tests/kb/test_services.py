@@ -252,6 +252,6 @@ def test_the_demo_seed_is_idempotent_and_searchable(acme):
         assert (Article.objects.count(), Chunk.objects.count()) == (articles, chunks)
         assert articles == len(list(Path(DEMO_ROOT).glob("*/[!_]*.md")))
         assert Article.objects.filter(status="published").count() == articles
-        hit = selectors.article_search(tenant=acme, query="my card still hasn't arrived in the post")[0]
-    assert hit.article_slug == "card-delivery-time"
+        hits = selectors.article_search(tenant=acme, query="my card still hasn't arrived in the post")
+    assert "card-delivery-time" in [h.article_slug for h in hits[:3]]
     assert "unchanged" in out.getvalue()
