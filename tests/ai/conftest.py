@@ -14,11 +14,18 @@ from tenants.rls import tenant_context
 DEMO = Path(__file__).resolve().parents[2] / "kb" / "demo" / "articles"
 
 
-def import_demo(tenant: Tenant, *folders: str) -> None:
-    """Some categories of the demo knowledge base, published and indexed with the real MiniLM model."""
+def import_demo(tenant: Tenant, *folders: str, floor: float | None = None) -> None:
+    """Some categories of the demo knowledge base, published and indexed with the real default model.
+
+    ``floor``: the tenant's confidence floor, for tests of the chat and e-mail flows that need the bot to answer
+    whatever the calibrated threshold (ai.decision.DEFAULT) is; bench/answer_quality.py measures that."""
+    from ai.services.settings import settings_update
+
     files = [f for f in importing.folder_files(DEMO) if f[0].parts[0] in folders]
     with tenant_context(tenant.id):
         report = importing.import_files(tenant=tenant, author=None, files=files, publish=True, index="sync")
+        if floor is not None:
+            settings_update(tenant=tenant, actor=None, confidence_floor=floor)
     assert not report.errors, report.errors
 
 

@@ -33,7 +33,7 @@ def _start(tenant):
 
 
 def test_the_bot_answers_with_citations_and_understands_a_follow_up(acme, demo_kb) -> None:
-    demo_kb(acme, "cards")
+    demo_kb(acme, "cards", floor=0.5)
     conversation = _start(acme)
     conversation = _say(acme, conversation, "How much does express card delivery cost?", 1)
     [reply] = _bot_messages(acme, conversation)
@@ -79,7 +79,7 @@ def test_the_bot_stays_silent_after_an_agent_takes_over(acme, bob, demo_kb) -> N
 def test_resolution_counts_only_bot_answers_without_a_human_request_or_bad_rating(acme, demo_kb) -> None:
     from ai.metrics import answer_metrics
 
-    demo_kb(acme, "cards")
+    demo_kb(acme, "cards", floor=0.5)
     resolved = _say(acme, _start(acme), "How much does express card delivery cost?", 1)
     escalated = _say(acme, _start(acme), "How much does express card delivery cost?", 2)
     escalated = _say(acme, escalated, "I want to talk to a person", 3)
