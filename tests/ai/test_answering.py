@@ -60,7 +60,8 @@ def test_a_follow_up_is_understood_from_the_earlier_turns() -> None:
                      options=EXTRACTIVE)
     assert outcome.query == "How do I order a replacement card? and how long does that take?"
     assert outcome.action == "answer", outcome.reason
-    assert outcome.citations[0]["url"].startswith("/h/demo/cards/")
+    # Replacement cards are covered by the cards articles and by the lost-or-stolen article.
+    assert outcome.citations[0]["url"].startswith(("/h/demo/cards/", "/h/demo/security-and-fraud/lost-or-stolen"))
 
 
 def test_the_bot_does_not_repeat_a_rejected_answer() -> None:
