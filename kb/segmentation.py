@@ -13,10 +13,9 @@ processes that meet Chinese text.
 
 from __future__ import annotations
 
-import functools
-import logging
 import re
-from typing import Any
+
+from ai.backends.text import jieba_module
 
 # Han ideographs (CJK Unified Ideographs, Extension A, compatibility ideographs, Extensions B and later).
 HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
@@ -33,19 +32,10 @@ _STOP_WORDS = (
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 
-@functools.cache
-def _jieba() -> Any:
-    import jieba  # type: ignore[import-untyped]
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
 def _split_han(text: str, *, separator: str, overlapping: bool) -> str:
     if not HAN_RUN.search(text):
         return text
-    jieba = _jieba()
+    jieba = jieba_module()
 
     def words(match: re.Match[str]) -> str:
         run = match.group()

@@ -65,7 +65,8 @@ def has_cjk(text: str) -> bool:
 
 
 @cache
-def _jieba() -> Any:
+def jieba_module() -> Any:
+    """jieba, loaded once per process (building its dictionary takes about a second) and kept quiet."""
     import logging
 
     import jieba
@@ -81,7 +82,7 @@ def segment(text: str) -> list[str]:
     position = 0
     for match in _CJK_RUN.finditer(text):
         words += _WORD.findall(text[position:match.start()].lower())
-        words += [w for w in _jieba().lcut(match.group()) if w.strip()]
+        words += [w for w in jieba_module().lcut(match.group()) if w.strip()]
         position = match.end()
     words += _WORD.findall(text[position:].lower())
     return words
