@@ -73,6 +73,7 @@ Search = Callable[[str], Sequence[Hit]]
 class Options:
     # Answer when the estimated chance of a right reply reaches this; None: the calibration's threshold.
     confidence_floor: float | None = None
+    offer_articles: bool = True  # below the floor, offer the top articles rather than hand off at once
     calibration: decision.Calibration = decision.DEFAULT
     negative_threshold: float = sentiment.NEGATIVE_THRESHOLD
     handoff_on_negative: bool = True
@@ -210,7 +211,7 @@ def answer(*, text: str, history: Sequence[Turn], search: Search, options: Optio
         text=redacted.text, sentiment_score=mood.score, negative_threshold=options.negative_threshold,
         confidence=outcome.confidence if read is not None and read.text else None,
         answer_at=options.confidence_floor if options.confidence_floor is not None else calibration.answer_at,
-        suggest_at=calibration.suggest_at, category=outcome.category,
+        suggest_at=calibration.suggest_at if options.offer_articles else float("inf"), category=outcome.category,
         human_only_categories=options.human_only_categories, handoff_on_negative=options.handoff_on_negative,
     )
     outcome.reason = decided.reason

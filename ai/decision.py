@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 FEATURES = ("reader_z", "reader_margin", "coverage", "unit_coverage", "cited_first", "retrieval_margin",
             "few_terms", "title_gap", "vector_gap", "vector_first", "words_first")
@@ -31,7 +31,6 @@ class Calibration:
     answer_at: float  # answer when the estimated chance of a right reply is at least this
     suggest_at: float  # offer the top articles when it is at least this (and below answer_at)
     learnt_on: str = ""
-    notes: Sequence[str] = field(default_factory=tuple)
 
 
 def features(evidence: Mapping[str, float]) -> dict[str, float]:
@@ -61,11 +60,12 @@ def probability(evidence: Mapping[str, float], calibration: Calibration) -> floa
 
 
 def fit(rows: Sequence[tuple[Mapping[str, float], bool]], *, learnt_on: str, max_wrong: float = 0.04,
-        suggest_precision: float = 0.8, suggested_right: Sequence[bool] | None = None) -> Calibration:
+        suggest_precision: float = 0.8, suggested_right: Sequence[bool | None] | None = None) -> Calibration:
     """Weights by L2-regularised logistic regression on (evidence, reply was right) rows; ``answer_at`` is the
     lowest threshold whose answered rows are at most ``max_wrong`` wrong; ``suggest_at`` the lowest threshold
     below it at which the offered articles hold a right one for at least ``suggest_precision`` of the rows
-    (``suggested_right``; defaults to the reply being right)."""
+    (``suggested_right``; defaults to the reply being right; None for a row that has no right article, such as an
+    out-of-KB question: offering articles there is not an answer, and it is not measured)."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
@@ -78,8 +78,9 @@ def fit(rows: Sequence[tuple[Mapping[str, float], bool]], *, learnt_on: str, max
     scores = [probability(e, calibration) for e, _ in rows]
     answer_at = _lowest_threshold(scores, [r for _, r in rows], 1 - max_wrong)
     helpful = list(suggested_right) if suggested_right is not None else [r for _, r in rows]
-    below = [(s, h) for s, h in zip(scores, helpful, strict=True) if s < answer_at]
-    suggest_at = _lowest_threshold([s for s, _ in below], [h for _, h in below], suggest_precision, ceiling=answer_at)
+    below = [(s, h) for s, h in zip(scores, helpful, strict=True) if s < answer_at and h is not None]
+    suggest_at = _lowest_threshold([s for s, _ in below], [bool(h) for _, h in below], suggest_precision,
+                                   ceiling=answer_at)
     return Calibration(weights=calibration.weights, bias=calibration.bias, answer_at=round(answer_at, 4),
                        suggest_at=round(suggest_at, 4), learnt_on=learnt_on)
 
@@ -97,12 +98,12 @@ def _lowest_threshold(scores: Sequence[float], right: Sequence[bool], precision:
 
 
 # Learnt on brightwave (English) by `bench/answer_quality.py --all` (the cross-set table prints the fit per set);
-# measured on qinghe (Chinese) and kb/demo. The fit found no threshold below answer_at at which the offered articles
-# were right 80 % of the time on brightwave, so by default the bot answers or hands off; a tenant's admin may lower
-# the answer threshold (the AI settings' confidence floor), and suggestions start where answers stop.
+# measured on qinghe (Chinese) and kb/demo. Below answer_at, down to suggest_at, the bot offers the top articles
+# ("These may help", with "Talk to a person" beside them): on brightwave a right article was among them for 80 % of
+# the answerable messages there. A tenant's admin may lower the answer threshold (the AI settings' confidence floor).
 DEFAULT = Calibration(
-    weights={"reader_z": -0.159, "reader_margin": 0.5432, "coverage": 1.4702, "unit_coverage": 0.1657,
-             "cited_first": 0.2122, "retrieval_margin": 0.0701, "few_terms": 0.4232, "title_gap": 0.271,
-             "vector_gap": 1.0276, "vector_first": 0.3331, "words_first": 0.073},
-    bias=-1.56, answer_at=0.7731, suggest_at=0.7731, learnt_on="brightwave",
+    weights={"reader_z": -0.1613, "reader_margin": 0.5468, "coverage": 1.4744, "unit_coverage": 0.1652,
+             "cited_first": 0.2121, "retrieval_margin": 0.071, "few_terms": 0.4241, "title_gap": 0.2755,
+             "vector_gap": 0.9973, "vector_first": 0.3369, "words_first": 0.0727},
+    bias=-1.5607, answer_at=0.77, suggest_at=0.2099, learnt_on="brightwave",
 )

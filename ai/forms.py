@@ -19,18 +19,22 @@ class AISettingsForm(forms.ModelForm[AISettings]):
 
     class Meta:
         model = AISettings
-        fields = ["auto_reply_chat", "auto_reply_email", "suggestions_enabled", "confidence_floor", "backend",
+        fields = ["auto_reply_chat", "auto_reply_email", "suggestions_enabled", "offer_articles", "confidence_floor",
+                  "backend",
                   "model", "endpoint_url", "handoff_on_negative", "negative_threshold", "urgent_when_angry"]
         labels = {
             "auto_reply_chat": "Bot answers in chat",
             "auto_reply_email": "Auto-reply to new email tickets",
             "suggestions_enabled": "Suggest replies to agents",
+            "offer_articles": "Offer articles when unsure",
             "confidence_floor": "Confidence floor (0-1)",
             "handoff_on_negative": "Hand angry customers to an agent",
             "negative_threshold": "Anger threshold (sentiment, -1..0)",
             "urgent_when_angry": "Mark tickets from angry customers urgent",
         }
         help_texts = {
+            "offer_articles": "Below the confidence floor, the bot shows up to three articles that may help, with "
+                              "\"Talk to a person\" beside them. Off: it hands the customer to an agent at once.",
             "confidence_floor": "The bot answers only when the estimated chance that its reply is right reaches "
                                 "this. Leave empty for the calibrated default; higher means fewer, safer answers.",
         }

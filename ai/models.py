@@ -20,6 +20,9 @@ class AISettings(TenantOwned):
     auto_reply_chat = models.BooleanField(default=True)
     auto_reply_email = models.BooleanField(default=False)
     suggestions_enabled = models.BooleanField(default=True)
+    # When the bot is not sure enough to answer but has candidates: offer up to three articles ("These may help",
+    # with "Talk to a person" beside them) instead of handing off at once.
+    offer_articles = models.BooleanField(default=True)
     # Answer when the estimated chance of a right reply (ai.decision) reaches this; empty: the calibrated threshold.
     confidence_floor = models.FloatField(null=True, blank=True, default=None)
     backend = models.CharField(max_length=20, choices=Backend.choices, default=Backend.EXTRACTIVE)

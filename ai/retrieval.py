@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ai.answering import Hit, Search
+from ai.backends import embeddings
 from kb import selectors as kb_selectors
 from tenants.models import Tenant
 
@@ -17,8 +18,13 @@ def kb_search(*, tenant: Tenant, limit: int = LIMIT) -> Search:
     def search(query: str) -> Sequence[Hit]:
         hits = kb_selectors.article_search(tenant=tenant, query=query, limit=limit)
         whole = kb_selectors.article_passages(tenant=tenant, article_ids=[h.article_id for h in hits[:WHOLE_ARTICLES]])
-        return [replace(h, text=whole.get(h.article_id, h.text)) if i < WHOLE_ARTICLES else h
-                for i, h in enumerate(hits)]
+        for passage in whole.values():
+            # The reader's units were embedded at indexing: without them, a worker's first question about an
+            # article would embed every sentence of it (seconds on a CPU).
+            if passage.unit_vectors is not None:
+                embeddings.cache_store(passage.unit_texts, passage.unit_vectors, role="passage")
+        return [replace(h, text=whole[h.article_id].text if h.article_id in whole else h.text)
+                if i < WHOLE_ARTICLES else h for i, h in enumerate(hits)]
 
     return search
 

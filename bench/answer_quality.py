@@ -237,14 +237,15 @@ def redecide(records: list[Record], calibration: Any) -> list[Record]:
     return out
 
 
-def fit_rows(records: list[Record]) -> tuple[list[tuple[dict[str, float], bool]], list[bool]]:
-    rows, suggested_right = [], []
+def fit_rows(records: list[Record]) -> tuple[list[tuple[dict[str, float], bool]], list[bool | None]]:
+    rows: list[tuple[dict[str, float], bool]] = []
+    suggested_right: list[bool | None] = []
     for r in records:
         if r.reason in PRE_CHECKS or not r.evidence or r.item.kind not in ("answerable", "out_of_kb"):
             continue
         right = r.item.kind == "answerable" and bool(r.draft_cited) and r.draft_cited[0] in r.item.articles
         rows.append((r.evidence, right))
-        suggested_right.append(bool(set(r.hits[:3]) & set(r.item.articles)))
+        suggested_right.append(bool(set(r.hits[:3]) & set(r.item.articles)) if r.item.articles else None)
     return rows, suggested_right
 
 

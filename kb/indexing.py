@@ -17,6 +17,7 @@ from django.db.models import Value
 from django.db.models.expressions import CombinedExpression
 
 from ai.backends import embeddings
+from ai.backends.text import units
 from kb.chunking import ChunkDraft, chunk_article
 from kb.models import Article, ArticleRevision, ArticleStatus, Chunk
 from kb.segmentation import index_text
@@ -58,12 +59,19 @@ def chunks_remove(*, tenant: Tenant, article_id: int, model: str | None = None) 
     return deleted
 
 
+def unit_texts(draft: ChunkDraft) -> list[str]:
+    """The reader's quotable units of a chunk, embedded at indexing so that answering does not have to."""
+    return list(dict.fromkeys(unit.text for unit in units(draft.text)))
+
+
 @transaction.atomic
 def chunks_swap(
     *, tenant: Tenant, article_id: int, revision_id: int, model: str, drafts: Sequence[ChunkDraft],
-    vectors: np.ndarray,
+    vectors: np.ndarray, unit_vectors: Sequence[np.ndarray] | None = None,
 ) -> int:
-    """Replace the article's chunks of ``model`` with the given ones, atomically. Returns how many were stored."""
+    """Replace the article's chunks of ``model`` with the given ones, atomically. Returns how many were stored.
+
+    ``unit_vectors``: per draft, the embeddings of its ``unit_texts`` (none: the reader embeds them when asked)."""
     # The row lock orders concurrent swaps of one article, and makes the staleness check hold until commit.
     article = Article.objects.for_tenant(tenant).select_for_update().filter(id=article_id).first()
     if article is None or article.status != ArticleStatus.PUBLISHED:
@@ -75,8 +83,10 @@ def chunks_swap(
     Chunk.objects.bulk_create([
         Chunk(tenant=tenant, article_id=article_id, revision_id=revision_id, ordinal=draft.ordinal,
               heading=draft.heading, text=draft.text, embedding=vector, embedding_model=model,
-              search_vector=search_vector_expression(heading=draft.heading, text=draft.text))
-        for draft, vector in zip(drafts, vectors, strict=True)
+              search_vector=search_vector_expression(heading=draft.heading, text=draft.text),
+              unit_texts=unit_texts(draft) if unit_vectors is not None else [],
+              unit_vectors=unit_vectors[n].astype("float32").tobytes() if unit_vectors is not None else b"")
+        for n, (draft, vector) in enumerate(zip(drafts, vectors, strict=True))
     ])
     return len(drafts)
 
@@ -113,13 +123,20 @@ def articles_index(
         ).exists():
             continue
         work.append((article.id, revision.id, chunk_article(title=revision.title, body=revision.body)))
-    texts = [draft.embedding_input() for _, _, drafts in work for draft in drafts]
+    drafts_all = [draft for _, _, drafts in work for draft in drafts]
+    units_all = [unit_texts(draft) for draft in drafts_all]
+    # One embedding run for the chunks and the reader's units: the model is the slow part, batches share it.
+    texts = [draft.embedding_input() for draft in drafts_all] + [text for texts in units_all for text in texts]
     vectors = (embedder or _embedder(model))(texts) if texts else None
-    stored, offset = 0, 0
+    stored, offset, unit_offset = 0, 0, len(drafts_all)
     for article_id, revision_id, drafts in work:
         assert vectors is not None
+        per_draft = []
+        for texts_of_draft in units_all[offset:offset + len(drafts)]:
+            per_draft.append(vectors[unit_offset:unit_offset + len(texts_of_draft)])
+            unit_offset += len(texts_of_draft)
         stored += chunks_swap(tenant=tenant, article_id=article_id, revision_id=revision_id, model=model,
-                              drafts=drafts, vectors=vectors[offset:offset + len(drafts)])
+                              drafts=drafts, vectors=vectors[offset:offset + len(drafts)], unit_vectors=per_draft)
         offset += len(drafts)
     return stored
 

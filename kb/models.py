@@ -112,6 +112,11 @@ class Chunk(TenantOwned):
     embedding_model = models.CharField(max_length=200)
     # Filled by the indexing service in the same transaction (weights: heading A, text B).
     search_vector = SearchVectorField(null=True)
+    # The reader's quotable units of ``text`` (ai.backends.text.units) and their embeddings by the same model
+    # (float32, one row per unit), computed with the chunk's: answering then embeds only the customer's message,
+    # even the first time a worker reads the article. Empty for chunks indexed before they existed.
+    unit_texts = ArrayField(models.TextField(), default=list, blank=True)
+    unit_vectors = models.BinaryField(default=bytes, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

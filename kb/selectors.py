@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -10,6 +11,9 @@ from django.shortcuts import get_object_or_404
 from kb.models import Article, ArticleFeedback, ArticleRevision, ArticleStatus, Category
 from kb.search import MODES, SearchHit, search
 from tenants.models import Tenant
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["MODES", "SearchHit", "article_search"]
 
@@ -21,20 +25,38 @@ def article_search(*, tenant: Tenant, query: str, limit: int = 10, mode: str = "
 
 # Agent side: every article, drafts included.
 
-def article_passages(*, tenant: Tenant, article_ids: list[int], model: str | None = None) -> dict[int, str]:
+@dataclass(frozen=True)
+class ArticlePassage:
+    """An article's indexed text, with the reader's units of it already embedded (``Chunk.unit_texts``)."""
+
+    text: str
+    unit_texts: list[str] = field(default_factory=list)
+    unit_vectors: np.ndarray | None = None  # float32, one row per unit text
+
+
+def article_passages(*, tenant: Tenant, article_ids: list[int], model: str | None = None) -> dict[int, ArticlePassage]:
     """The indexed text of whole articles (their published chunks in order), for a reader that should see every
     section of the articles search found, not just the best-matching one."""
+    import numpy as np
+
     from kb.indexing import current_model
     from kb.models import Chunk
 
-    texts: dict[int, list[str]] = {}
+    parts: dict[int, list[tuple[str, list[str], bytes]]] = {}
     chunks = (Chunk.objects.for_tenant(tenant)
               .filter(article_id__in=article_ids, embedding_model=model or current_model(),
                       article__status=ArticleStatus.PUBLISHED)
-              .order_by("article_id", "ordinal").values_list("article_id", "text"))
-    for article_id, text in chunks:
-        texts.setdefault(article_id, []).append(text)
-    return {article_id: "\n\n".join(parts) for article_id, parts in texts.items()}
+              .order_by("article_id", "ordinal").values_list("article_id", "text", "unit_texts", "unit_vectors"))
+    for article_id, text, texts, vectors in chunks:
+        parts.setdefault(article_id, []).append((text, texts, bytes(vectors)))
+    passages = {}
+    for article_id, rows in parts.items():
+        texts = [t for _, unit_texts, vectors in rows if vectors for t in unit_texts]
+        blobs = [np.frombuffer(vectors, dtype=np.float32) for _, _, vectors in rows if vectors]
+        matrix = np.concatenate(blobs).reshape(len(texts), -1) if blobs else None
+        passages[article_id] = ArticlePassage(text="\n\n".join(text for text, _, _ in rows), unit_texts=texts,
+                                              unit_vectors=matrix)
+    return passages
 
 
 def category_list(*, tenant: Tenant) -> QuerySet[Category]:

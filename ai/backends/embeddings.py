@@ -12,6 +12,7 @@ message) or a ``passage`` (what is searched). Symmetric models ignore the role.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -104,6 +105,17 @@ def embed_one(text: str, *, name: str | None = None, role: Role = "query") -> li
 
 _CACHE: dict[tuple[str, str, str], np.ndarray] = {}
 CACHE_SIZE = 20_000
+
+
+def cache_store(texts: Sequence[str], vectors: np.ndarray, *, name: str | None = None,
+                 role: Role = "passage") -> None:
+    """Put vectors computed earlier (the reader's units, stored with the chunks at indexing) into the cache that
+    ``embed_cached`` reads."""
+    key = model_id(name)
+    if len(_CACHE) + len(texts) > CACHE_SIZE:
+        _CACHE.clear()
+    for text, vector in zip(texts, vectors, strict=True):
+        _CACHE[(key, role, text)] = vector
 
 
 def embed_cached(texts: list[str], *, name: str | None = None, role: Role = "passage") -> np.ndarray:

@@ -14,8 +14,8 @@ from tenants.models import Tenant, User
 from tenants.services import audit_record
 
 EDITABLE = (
-    "auto_reply_chat", "auto_reply_email", "suggestions_enabled", "confidence_floor", "backend", "model",
-    "endpoint_url", "handoff_on_negative", "negative_threshold", "urgent_when_angry", "human_only_categories",
+    "auto_reply_chat", "auto_reply_email", "suggestions_enabled", "offer_articles", "confidence_floor", "backend",
+    "model", "endpoint_url", "handoff_on_negative", "negative_threshold", "urgent_when_angry", "human_only_categories",
     "routing_rules",
 )
 
@@ -53,7 +53,8 @@ def settings_update(*, tenant: Tenant, actor: User | None, **changes: Any) -> AI
 
 def answer_options(row: AISettings) -> Options:
     return Options(
-        confidence_floor=row.confidence_floor, negative_threshold=row.negative_threshold,
+        confidence_floor=row.confidence_floor, offer_articles=row.offer_articles,
+        negative_threshold=row.negative_threshold,
         handoff_on_negative=row.handoff_on_negative, human_only_categories=tuple(row.human_only_categories),
         backend=row.backend,
         model=row.model or (django_settings.AI_OPENAI_MODEL if row.backend == Backend.OPENAI

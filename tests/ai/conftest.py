@@ -14,11 +14,12 @@ from tenants.rls import tenant_context
 DEMO = Path(__file__).resolve().parents[2] / "kb" / "demo" / "articles"
 
 
-def import_demo(tenant: Tenant, *folders: str, floor: float | None = None) -> None:
+def import_demo(tenant: Tenant, *folders: str, floor: float | None = None, offer_articles: bool = True) -> None:
     """Some categories of the demo knowledge base, published and indexed with the real default model.
 
     ``floor``: the tenant's confidence floor, for tests of the chat and e-mail flows that need the bot to answer
-    whatever the calibrated threshold (ai.decision.DEFAULT) is; bench/answer_quality.py measures that."""
+    whatever the calibrated threshold (ai.decision.DEFAULT) is; bench/answer_quality.py measures that.
+    ``offer_articles=False``: below the floor the bot hands off at once instead of offering articles."""
     from ai.services.settings import settings_update
 
     files = [f for f in importing.folder_files(DEMO) if f[0].parts[0] in folders]
@@ -26,6 +27,8 @@ def import_demo(tenant: Tenant, *folders: str, floor: float | None = None) -> No
         report = importing.import_files(tenant=tenant, author=None, files=files, publish=True, index="sync")
         if floor is not None:
             settings_update(tenant=tenant, actor=None, confidence_floor=floor)
+        if not offer_articles:
+            settings_update(tenant=tenant, actor=None, offer_articles=False)
     assert not report.errors, report.errors
 
 

@@ -48,12 +48,23 @@ def test_the_bot_answers_with_citations_and_understands_a_follow_up(acme, demo_k
 
 
 def test_an_unanswerable_question_hands_off_with_a_summary_and_sources(acme, demo_kb) -> None:
-    demo_kb(acme, "cards")
+    demo_kb(acme, "cards", offer_articles=False)
     conversation = _say(acme, _start(acme), "What are your mortgage rates for a 5 year fix?", 1)
     assert conversation.status == Status.WAITING
     assert conversation.handoff_reason == "low_confidence"
     assert "mortgage" in conversation.handoff_summary and conversation.handoff_sources
     assert _bot_messages(acme, conversation) == []
+
+
+def test_when_unsure_the_bot_offers_articles_and_the_conversation_stays_with_it(acme, demo_kb) -> None:
+    """Default settings: a question the cards articles do not answer gets up to three of them, not an answer;
+    the conversation stays with the bot, whose page keeps "Talk to a person" beside them."""
+    demo_kb(acme, "cards")
+    conversation = _say(acme, _start(acme), "What are your mortgage rates for a 5 year fix?", 1)
+    [offer] = _bot_messages(acme, conversation)
+    assert offer.text == "These articles may help:"
+    assert 1 <= len(offer.meta["citations"]) <= 3
+    assert conversation.status == Status.BOT
 
 
 def test_asking_for_a_person_always_hands_off(acme, demo_kb) -> None:

@@ -56,7 +56,8 @@ def test_an_unanswerable_email_waits_for_an_agent_with_a_suggestion_trace(acme, 
         assert not Message.objects.for_tenant(acme).filter(ticket=ticket, author_type=AuthorType.BOT).exists()
         trace = Trace.objects.for_tenant(acme).get(kind=Trace.Kind.TICKET_ANSWER)
         suggestion = Suggestion.objects.for_tenant(acme).get(message_id=message.id)
-    assert trace.decision == "handoff"
+    # Not sure enough to answer: by default the decision offers articles, which an e-mail auto-reply never sends.
+    assert trace.decision == "suggest"
     # The agent still sees the reader's draft and the articles it tried; the customer got nothing.
     assert suggestion.citations or suggestion.related
 
@@ -91,4 +92,4 @@ def test_a_tenant_never_retrieves_another_tenants_articles(acme, globex, demo_kb
         acme_urls = {h["url"] for h in trace.hits}
     assert acme_urls and all("/h/acme/" in url for url in acme_urls)
     assert not any("card-delivery-time" in url for url in acme_urls)
-    assert trace.decision == "handoff"
+    assert trace.decision != "answer"

@@ -32,6 +32,7 @@ def test_an_admin_saves_settings_with_routing_and_human_only_topics(client, alic
     with tenant_context(acme.id):
         row = AISettings.objects.for_tenant(acme).get()
     assert (row.auto_reply_chat, row.auto_reply_email, row.confidence_floor) == (True, False, 0.6)
+    assert row.offer_articles is False  # an unticked box: hand off at once rather than offer articles
     assert row.human_only_categories == ["cards"] and row.routing_rules == {"cards": team.id}
 
 

@@ -255,3 +255,26 @@ def test_the_demo_seed_is_idempotent_and_searchable(acme):
         hits = selectors.article_search(tenant=acme, query="my card still hasn't arrived in the post")
     assert "card-delivery-time" in [h.article_slug for h in hits[:3]]
     assert "unchanged" in out.getvalue()
+
+
+def test_indexing_embeds_the_readers_units_so_answering_does_not(publish, acme):
+    from ai.backends import embeddings
+    from ai.backends.text import units
+
+    body = "You can pay in two ways:\n\n- Direct Debit\n- card in the app\n\nA failed payment is retried after 5 days."
+    article = publish(acme, title="Paying", body=body)
+    with tenant_context(acme.id):
+        passage = selectors.article_passages(tenant=acme, article_ids=[article.id])[article.id]
+    # Every unit the reader will cut from the whole article was embedded at indexing, by the configured model.
+    assert {u.text for u in units(passage.text)} <= set(passage.unit_texts)
+    assert passage.unit_vectors is not None and passage.unit_vectors.shape == (len(passage.unit_texts), 384)
+    fresh = embeddings.embed(passage.unit_texts, role="passage")
+    assert float((fresh * passage.unit_vectors).sum(axis=1).min()) > 0.999
+
+
+def test_chunks_indexed_without_unit_vectors_still_give_their_text(publish, acme):
+    article = publish(acme, title="T", body="Old words.")
+    with tenant_context(acme.id):
+        Chunk.objects.filter(article=article).update(unit_texts=[], unit_vectors=b"")
+        passage = selectors.article_passages(tenant=acme, article_ids=[article.id])[article.id]
+    assert passage.text == "Old words." and passage.unit_vectors is None
