@@ -40,7 +40,8 @@ _HUMAN_MORE = re.compile(
 # Chinese customer service shorthand: 人工 (a person, as opposed to 智能 the bot), rg (its pinyin initials).
 _HUMAN_ZH = re.compile(
     r"转人工|人工(?!智能)|真人|活人|客服小姐姐|客服人员|(?:找|叫|换|要|让).{0,4}(?:主管|经理|领导|负责人)|能做主的人"
-    r"|(?:回个?电话|打电话给)(?:给)?我|(?:不想|别).{0,4}(?:机器|机器人|智能助手)|^\s*(?:rg[\s!！]*)+$",
+    r"|(?:回个?电话|打个?电话给)(?:给)?我|给我(?:打|回)个?电话|(?:打?电话|专人)(?:联系|回访|跟进|对接)(?:一下)?我|"
+    r"(?:安排|派|找)个?专人|(?:不想|别).{0,4}(?:机器|机器人|智能助手)|^\s*(?:rg[\s!！]*)+$",
     re.IGNORECASE,
 )
 # Harm, danger, a vulnerable person, self-harm, abuse: a person must take these whatever the articles say.

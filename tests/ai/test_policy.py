@@ -11,7 +11,7 @@ BASE = {"confidence": 0.8, "answer_at": 0.5, "suggest_at": 0.2, "sentiment_score
     "I want to talk to a person", "can I speak with a human please", "agent", "Connect me to a real agent!",
     "let me talk to someone", "I need a real person", "转人工", "我要人工客服", "put me through to someone please",
     "get me a manager", "can you call me back about my bill", "人工！！", "给我找个真人", "rg", "让你们经理来",
-    "别让机器人回了，找人处理",
+    "别让机器人回了，找人处理", "能安排专人打电话联系我吗", "麻烦给我回个电话", "请电话联系我",
 ])
 def test_it_recognises_a_request_for_a_human(text: str) -> None:
     assert wants_human(text)
@@ -19,7 +19,7 @@ def test_it_recognises_a_request_for_a_human(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["how do I add a person to my account", "what is the agent fee", "human rights",
-                                  "人工智能客服能查订单吗", "运费怎么算"])
+                                  "人工智能客服能查订单吗", "运费怎么算", "客服电话是多少", "专人配送要加钱吗"])
 def test_it_does_not_mistake_ordinary_questions_for_a_human_request(text: str) -> None:
     assert not wants_human(text)
 
