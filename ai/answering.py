@@ -82,6 +82,7 @@ class Options:
     model: str = ""
     endpoint_url: str = ""
     api_key: str = ""
+    endpoint_public_only: bool = False  # a tenant's own endpoint: refused unless it resolves to public addresses
     timeout: float = 30.0
 
 
@@ -237,7 +238,8 @@ def _reply(outcome: Outcome, read: Generated, request: GenerationRequest, option
     if options.backend != "extractive":
         try:
             generated = generate(request, backend=options.backend, model=options.model,
-                                 base_url=options.endpoint_url, api_key=options.api_key, timeout=options.timeout)
+                                 base_url=options.endpoint_url, api_key=options.api_key, timeout=options.timeout,
+                                 public_only=options.endpoint_public_only)
         except GenerationError:
             outcome.reason = "backend_error"
             return

@@ -16,6 +16,14 @@ class AISettingsForm(forms.ModelForm[AISettings]):
         required=False, widget=forms.CheckboxSelectMultiple, label="Topics only agents answer",
         help_text="The bot hands these categories to an agent even when the knowledge base has an answer.",
     )
+    # Write-only: the key is stored encrypted and never rendered back (render_value=False), only its last characters.
+    api_key = forms.CharField(
+        required=False, max_length=500, strip=True, label="API key of your endpoint",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Sent only to the endpoint URL above. Stored encrypted and never shown again; leave empty to keep "
+                  "the current key.",
+    )
+    clear_api_key = forms.BooleanField(required=False, label="Remove the stored API key")
 
     class Meta:
         model = AISettings
@@ -46,6 +54,9 @@ class AISettingsForm(forms.ModelForm[AISettings]):
         assert isinstance(choice_field, forms.MultipleChoiceField)
         choice_field.choices = categories
         self.fields["human_only_categories"].initial = list(self.instance.human_only_categories)
+        if self.instance.api_key_hint:
+            self.fields["api_key"].help_text = (f"A key ending {self.instance.api_key_hint} is stored. "
+                                                + str(self.fields["api_key"].help_text))
         team_choices = [("", "No routing"), *[(str(i), name) for i, name in teams]]
         for slug, title in categories:
             self.fields[ROUTE_PREFIX + slug] = forms.TypedChoiceField(
@@ -56,6 +67,7 @@ class AISettingsForm(forms.ModelForm[AISettings]):
     def changes(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["human_only_categories"] = list(self.cleaned_data["human_only_categories"])
+        data["api_key"], data["clear_api_key"] = self.cleaned_data["api_key"], self.cleaned_data["clear_api_key"]
         data["routing_rules"] = {
             name.removeprefix(ROUTE_PREFIX): value for name, value in self.cleaned_data.items()
             if name.startswith(ROUTE_PREFIX) and value

@@ -28,6 +28,10 @@ class AISettings(TenantOwned):
     backend = models.CharField(max_length=20, choices=Backend.choices, default=Backend.EXTRACTIVE)
     model = models.CharField(max_length=300, blank=True, help_text="Model directory, GGUF file or endpoint model name.")
     endpoint_url = models.URLField(blank=True, help_text="Base URL of an OpenAI-compatible API (…/v1).")
+    # The tenant's own key for its endpoint, Fernet-encrypted (helpdesk/crypto.py); never shown back, only its hint.
+    # The operator's key (AI_OPENAI_API_KEY) goes to the operator's endpoint only.
+    api_key_encrypted = models.TextField(blank=True, default="")
+    api_key_hint = models.CharField(max_length=8, blank=True, default="")
     handoff_on_negative = models.BooleanField(default=True)
     negative_threshold = models.FloatField(default=-0.4)
     urgent_when_angry = models.BooleanField(default=True)

@@ -103,6 +103,8 @@ def _slug(url: str) -> str:
 
 def run_set(name: str, kb: Path, questions: Path, dialogues: Path | None, backend: str, model: str,
             endpoint: str) -> list[Record]:
+    from django.conf import settings
+
     from ai.models import Trace
     from ai.services.chat import chat_answer
     from ai.services.settings import settings_update
@@ -117,7 +119,9 @@ def run_set(name: str, kb: Path, questions: Path, dialogues: Path | None, backen
     with tenant_context(tenant.id):
         report = import_folder(tenant=tenant, author=None, root=kb, publish=True, index="sync")
         if backend != "extractive":
-            settings_update(tenant=tenant, actor=None, backend=backend, model=model, endpoint_url=endpoint)
+            if endpoint:  # the operator's own server (a tenant's endpoint would have to be a public address)
+                settings.AI_OPENAI_BASE_URL = endpoint
+            settings_update(tenant=tenant, actor=None, backend=backend, model=model)
     print(f"[{name}] imported {report.created} articles ({report.chunks} chunks) in {time.monotonic() - started:.0f} s;"
           f" {len(items)} messages", file=sys.stderr)
     records: list[Record] = []

@@ -215,6 +215,13 @@ AI_OPENAI_MODEL = env_str("AI_OPENAI_MODEL", "")
 AI_OPENAI_TIMEOUT = env_float("AI_OPENAI_TIMEOUT", 30.0)
 AI_GENERATION_MODEL_PATH = env_str("AI_GENERATION_MODEL_PATH", "")
 
+# Secrets tenants give us are encrypted with these Fernet keys, newest first (helpdesk/crypto.py); empty: one key
+# derived from SECRET_KEY, for development.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+# Addresses a tenant chooses (a model endpoint) must be public (helpdesk/outbound.py); set only when every tenant
+# is trusted to reach the installation's private network.
+TENANT_DESTINATIONS_ALLOW_PRIVATE = env_bool("TENANT_DESTINATIONS_ALLOW_PRIVATE", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,13 +10,15 @@ from django.db import transaction
 
 from ai.answering import Options
 from ai.models import AISettings, Backend
+from helpdesk.crypto import secret_decrypt, secret_encrypt, secret_hint
+from helpdesk.outbound import UnsafeDestination, destination_check
 from tenants.models import Tenant, User
 from tenants.services import audit_record
 
 EDITABLE = (
     "auto_reply_chat", "auto_reply_email", "suggestions_enabled", "offer_articles", "confidence_floor", "backend",
     "model", "endpoint_url", "handoff_on_negative", "negative_threshold", "urgent_when_angry", "human_only_categories",
-    "routing_rules",
+    "routing_rules", "api_key", "clear_api_key",
 )
 
 
@@ -39,19 +41,36 @@ def settings_update(*, tenant: Tenant, actor: User | None, **changes: Any) -> AI
     if not -1.0 <= float(changes.get("negative_threshold", row.negative_threshold)) <= 0.0:
         errors["negative_threshold"] = "Use a sentiment score between -1 and 0."
     backend = changes.get("backend", row.backend)
-    if backend == Backend.OPENAI and not (changes.get("endpoint_url", row.endpoint_url)
-                                          or django_settings.AI_OPENAI_BASE_URL):
+    endpoint = changes.get("endpoint_url", row.endpoint_url)
+    if backend == Backend.OPENAI and not (endpoint or django_settings.AI_OPENAI_BASE_URL):
         errors["endpoint_url"] = "The OpenAI-compatible backend needs an endpoint URL."
+    if "endpoint_url" in changes and _tenants_endpoint(endpoint):
+        try:
+            destination_check(endpoint)
+        except UnsafeDestination as exc:
+            errors["endpoint_url"] = f"This endpoint cannot be used: {exc}."
     if errors:
         raise ValidationError(errors)
+    key, clear_key = changes.pop("api_key", ""), changes.pop("clear_api_key", False)
+    if key:
+        row.api_key_encrypted, row.api_key_hint = secret_encrypt(key), secret_hint(key)
+    elif clear_key:
+        row.api_key_encrypted, row.api_key_hint = "", ""
     for name, value in changes.items():
         setattr(row, name, value)
     row.save()
-    audit_record(tenant=tenant, actor=actor, action="ai.settings_updated", data={"fields": sorted(changes)})
+    fields = sorted({*changes, *(["api_key"] if key or clear_key else [])})  # names only, never the key
+    audit_record(tenant=tenant, actor=actor, action="ai.settings_updated", data={"fields": fields})
     return row
 
 
+def _tenants_endpoint(url: str) -> bool:
+    """A URL the tenant chose, as opposed to none or the operator's own endpoint."""
+    return bool(url) and url != django_settings.AI_OPENAI_BASE_URL
+
+
 def answer_options(row: AISettings) -> Options:
+    own = _tenants_endpoint(row.endpoint_url)
     return Options(
         confidence_floor=row.confidence_floor, offer_articles=row.offer_articles,
         negative_threshold=row.negative_threshold,
@@ -59,6 +78,9 @@ def answer_options(row: AISettings) -> Options:
         backend=row.backend,
         model=row.model or (django_settings.AI_OPENAI_MODEL if row.backend == Backend.OPENAI
                             else django_settings.AI_GENERATION_MODEL_PATH),
-        endpoint_url=row.endpoint_url or django_settings.AI_OPENAI_BASE_URL,
-        api_key=django_settings.AI_OPENAI_API_KEY, timeout=django_settings.AI_OPENAI_TIMEOUT,
+        # The operator's key goes to the operator's endpoint only; a tenant's endpoint gets the tenant's own key and
+        # is checked again before each call (its name may resolve elsewhere by then).
+        endpoint_url=row.endpoint_url if own else django_settings.AI_OPENAI_BASE_URL,
+        api_key=secret_decrypt(row.api_key_encrypted) if own else django_settings.AI_OPENAI_API_KEY,
+        endpoint_public_only=own, timeout=django_settings.AI_OPENAI_TIMEOUT,
     )

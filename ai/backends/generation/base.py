@@ -54,7 +54,7 @@ class Generated:
 
 
 def generate(request: GenerationRequest, *, backend: str = "extractive", model: str = "", base_url: str = "",
-             api_key: str = "", timeout: float = 30.0) -> Generated:
+             api_key: str = "", timeout: float = 30.0, public_only: bool = False) -> Generated:
     if backend == "extractive":
         from ai.backends.generation import extractive
 
@@ -66,5 +66,6 @@ def generate(request: GenerationRequest, *, backend: str = "extractive", model: 
     if backend == "openai":
         from ai.backends.generation import openai
 
-        return openai.answer(request, model=model, base_url=base_url, api_key=api_key, timeout=timeout)
+        return openai.answer(request, model=model, base_url=base_url, api_key=api_key, timeout=timeout,
+                             public_only=public_only)
     raise ValueError(f"unknown generation backend {backend!r}; choose one of {', '.join(BACKENDS)}")
