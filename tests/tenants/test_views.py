@@ -111,14 +111,15 @@ class TestOperatorCommands:
             call_command("create_tenant", "acme", "--owner-email", "x@x.test")
 
 
-def test_password_reset_mails_a_working_link(client, alice):
+def test_password_reset_mails_a_working_link(client, alice, settings):
     import re
 
     from django.core import mail
 
+    settings.SITE_URL = "https://help.example.com"
     assert client.post("/accounts/password_reset/", {"email": "alice@acme.test"}).status_code == 302
     assert len(mail.outbox) == 1
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    link = re.search(r"https://help\.example\.com(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
     form_page = client.get(link, follow=True)
     assert form_page.status_code == 200
     done = client.post(form_page.redirect_chain[-1][0], {"new_password1": "brand-new-pass-9",
