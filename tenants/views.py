@@ -215,6 +215,7 @@ class PasswordResetView(auth_views.PasswordResetView):
             domain_override=site.netloc, use_https=site.scheme == "https", token_generator=self.token_generator,
             from_email=self.from_email, email_template_name=self.email_template_name,
             subject_template_name=self.subject_template_name, request=self.request,
-            html_email_template_name=self.html_email_template_name, extra_email_context=self.extra_email_context,
+            html_email_template_name=self.html_email_template_name,
+            extra_email_context=dict(self.extra_email_context or {}),
         )
         return HttpResponseRedirect(self.get_success_url())
