@@ -66,6 +66,17 @@ _LEGAL_OR_FRAUD = re.compile(
     re.IGNORECASE,
 )
 
+# A threat of legal action is a person's job whatever the tone: a calm "my solicitor will be in touch" is not
+# answered from the complaints article. (Asking how a complaint or the ombudsman works is a question, not this.)
+_LEGAL_THREAT = re.compile(
+    r"\b(?:my|our)\s+(?:solicitor|lawyer|attorney|legal\s+team)s?\b|\blegal\s+action\b|\bsee\s+you\s+in\s+court\b"
+    r"|\b(?:i\s+will|i'?ll|i\s+am|i'?m|we\s+will|we'?ll|we\s+are|we'?re|going\s+to|gonna)\s+(?:be\s+)?"
+    r"(?:su(?:e|ing)|tak(?:e|ing)\s+(?:you|this|it|them)\s+to\s+(?:court|the\s+ombudsman)"
+    r"|(?:fil|go)(?:e|ing)\s+(?:a\s+complaint\s+)?(?:with|to)\s+the\s+ombudsman|report(?:ing)?\s+you\s+to)"
+    r"|我要?(?:起诉|告)你们|告你们|找律师|律师函|法庭上见|(?:去|要)(?:12315|消协|市场监管局?)(?:投诉|举报)",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -79,9 +90,10 @@ def wants_human(text: str) -> bool:
 
 
 def is_urgent(text: str, sentiment_score: float) -> bool:
-    """Safety, health, self-harm or abuse; or a legal threat or fraud raised by an upset customer."""
+    """Safety, health, self-harm or abuse; a threat of legal action; or legal matters or fraud raised by an upset
+    customer."""
     upset = sentiment_score < 0 or "!" in text or "！" in text or "??" in text or "？？" in text
-    return bool(_URGENT.search(text) or (upset and _LEGAL_OR_FRAUD.search(text)))
+    return bool(_URGENT.search(text) or _LEGAL_THREAT.search(text) or (upset and _LEGAL_OR_FRAUD.search(text)))
 
 
 def decide(*, text: str, sentiment_score: float, negative_threshold: float, confidence: float | None,

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tenants import selectors
+from tenants.api_auth import IsTenantAdmin
 from tenants.models import ApiKey, Membership
 
 
@@ -40,6 +41,8 @@ class MeView(APIView):
 
 
 class MemberListView(APIView):
+    permission_classes = [IsTenantAdmin]  # the members page is an admin's
+
     @extend_schema(responses=MemberSerializer(many=True))
     def get(self, request: Request) -> Response:
         members = selectors.member_list(tenant=request._request.tenant)  # type: ignore[attr-defined]

@@ -208,3 +208,17 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     finally:
         if browser:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+PUBLIC_ADDRESS = "93.184.216.34"
+
+
+@pytest.fixture
+def public_dns(monkeypatch) -> dict[str, list[str]]:
+    """Plays DNS for destinations tenants choose (helpdesk/outbound.py): every name is a public address unless the
+    test puts it in the returned table. Tests never depend on the network's resolver."""
+    from helpdesk import outbound
+
+    table: dict[str, list[str]] = {}
+    monkeypatch.setattr(outbound, "resolve", lambda host, port: table.get(host, [PUBLIC_ADDRESS]))
+    return table

@@ -8,6 +8,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from helpdesk.crypto import secret_encrypt
 from tenants.models import ApiKey, Membership, Role, Tenant, User
 from tenants.rls import tenant_context
 
@@ -221,7 +222,7 @@ class WebhookFactory(TenantOwnedFactory):
         model = "tickets.Webhook"
 
     url = "http://127.0.0.1:9/hook"
-    secret = "s" * 64
+    secret = factory.LazyFunction(lambda: secret_encrypt("s" * 64))
     events = factory.LazyFunction(lambda: ["ticket.created"])
 
 

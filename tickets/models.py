@@ -288,7 +288,8 @@ WEBHOOK_EVENTS = ("ticket.created", "ticket.updated", "message.posted", "ticket.
 
 class Webhook(TenantOwned):
     url = models.URLField(max_length=500)
-    secret = models.CharField(max_length=64)
+    # The signing secret, Fernet-encrypted (helpdesk/crypto.py): shown once, in the answer that creates the webhook.
+    secret = models.TextField()
     events = ArrayField(models.CharField(max_length=40), default=list)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)

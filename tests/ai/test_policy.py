@@ -44,8 +44,20 @@ def test_safety_health_abuse_legal_and_fraud_always_go_to_a_person(text: str) ->
     assert decide(text=text, **{**BASE, "sentiment_score": -0.3}).reason == "urgent"
 
 
-@pytest.mark.parametrize("text", ["how do I complain to the ombudsman?", "how do I report fraud", "运费怎么算",
-                                  "what does a solid red light mean"])
+@pytest.mark.parametrize("text", [
+    "Our lawyer will be in touch about the outage.", "I'm taking you to the ombudsman over this.",
+    "We are going to sue if the fee stays.", "I will be reporting you to trading standards", "这事我要告你们",
+    "明天就去12315投诉",
+])
+def test_a_calm_threat_of_legal_action_still_goes_to_a_person(text: str) -> None:
+    assert is_urgent(text, sentiment_score=0.2)
+
+
+@pytest.mark.parametrize("text", [
+    "how do I complain to the ombudsman?", "how do I report fraud", "运费怎么算", "what does a solid red light mean",
+    "how long have I got to take it to the ombudsman?", "can a lawyer see my account if I give permission",
+    "怎么投诉快递员",
+])
 def test_calm_questions_about_complaints_or_fraud_are_not_urgent(text: str) -> None:
     assert not is_urgent(text, sentiment_score=0.0)
 

@@ -307,6 +307,7 @@ class TestCustomersAndTeams:
         assert response.status_code == 400 and "name" in response.json()["errors"]
 
 
+@pytest.mark.usefixtures("public_dns")
 class TestWebhooks:
     def test_create_list_get_deliveries_delete(self, api, acme, theirs):
         response = api.post(f"{API}/webhooks/", {"url": "https://hooks.example.test/in",
@@ -314,6 +315,7 @@ class TestWebhooks:
         assert response.status_code == 201 and len(response.json()["secret"]) == 64
         hook_id = response.json()["id"]
         assert [h["id"] for h in api.get(f"{API}/webhooks/").json()] == [hook_id]
+        assert "secret" not in api.get(f"{API}/webhooks/{hook_id}/").json()  # shown once, at creation
         assert api.get(f"{API}/webhooks/{hook_id}/").json()["events"] == ["ticket.created"]
         _ticket(acme)
         deliveries = api.get(f"{API}/webhooks/{hook_id}/deliveries/").json()["results"]

@@ -164,8 +164,17 @@ class WebhookSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Webhook
-        fields = ("id", "url", "events", "is_active", "secret", "created_at")
-        read_only_fields = ("id", "is_active", "secret", "created_at")
+        fields: tuple[str, ...] = ("id", "url", "events", "is_active", "created_at")
+        read_only_fields = ("id", "is_active", "created_at")
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    """The answer to creating a webhook: the one time its signing secret is shown."""
+
+    secret = serializers.CharField(read_only=True, help_text="HMAC-SHA256 signing secret; shown only here.")
+
+    class Meta(WebhookSerializer.Meta):
+        fields = (*WebhookSerializer.Meta.fields, "secret")
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

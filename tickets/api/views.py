@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from helpdesk.http import query_text
 from helpdesk.pagination import CursorPagination
+from tenants.api_auth import IsTenantAdmin, IsTenantAdminForWrites
 from tenants.models import ApiKey, Tenant, User
 from tickets import selectors, services
 from tickets.api import serializers as s
@@ -192,6 +193,8 @@ class CustomerDetailView(APIView):
 
 
 class TeamListView(APIView):
+    permission_classes = [IsTenantAdminForWrites]
+
     @extend_schema(responses=s.TeamSerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response(s.TeamSerializer(selectors.team_list(tenant=_tenant(request)), many=True).data)
@@ -205,12 +208,16 @@ class TeamListView(APIView):
 
 
 class TeamDetailView(APIView):
+    permission_classes = [IsTenantAdminForWrites]
+
     @extend_schema(responses=s.TeamSerializer)
     def get(self, request: Request, team_id: int) -> Response:
         return Response(s.TeamSerializer(selectors.team_get(tenant=_tenant(request), team_id=team_id)).data)
 
 
 class MacroListView(APIView):
+    permission_classes = [IsTenantAdminForWrites]
+
     @extend_schema(responses=s.MacroSerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response(s.MacroSerializer(selectors.macro_list(tenant=_tenant(request)), many=True).data)
@@ -224,24 +231,34 @@ class MacroListView(APIView):
 
 
 class MacroDetailView(APIView):
+    permission_classes = [IsTenantAdminForWrites]
+
     @extend_schema(responses=s.MacroSerializer)
     def get(self, request: Request, macro_id: int) -> Response:
         return Response(s.MacroSerializer(selectors.macro_get(tenant=_tenant(request), macro_id=macro_id)).data)
 
 
 class WebhookListView(APIView):
+    permission_classes = [IsTenantAdmin]
+
     @extend_schema(responses=s.WebhookSerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response(s.WebhookSerializer(selectors.webhook_list(tenant=_tenant(request)), many=True).data)
 
-    @extend_schema(request=s.WebhookSerializer, responses={201: s.WebhookSerializer})
+    @extend_schema(request=s.WebhookSerializer, responses={201: s.WebhookCreatedSerializer})
     def post(self, request: Request) -> Response:
         data = _valid(s.WebhookSerializer, request.data)
-        webhook = services.webhook_create(tenant=_tenant(request), url=data["url"], events=data["events"])
-        return Response(s.WebhookSerializer(webhook).data, status=status.HTTP_201_CREATED)
+        actor, via = _actor(request)
+        created = services.webhook_create(tenant=_tenant(request), actor=actor, via=via, url=data["url"],
+                                          events=data["events"])
+        # The signing secret is in this answer only; it is stored encrypted and never shown again.
+        return Response({**s.WebhookSerializer(created.webhook).data, "secret": created.secret},
+                        status=status.HTTP_201_CREATED)
 
 
 class WebhookDetailView(APIView):
+    permission_classes = [IsTenantAdmin]
+
     @extend_schema(responses=s.WebhookSerializer)
     def get(self, request: Request, webhook_id: int) -> Response:
         return Response(s.WebhookSerializer(selectors.webhook_get(tenant=_tenant(request),
@@ -250,11 +267,13 @@ class WebhookDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, webhook_id: int) -> Response:
         webhook = selectors.webhook_get(tenant=_tenant(request), webhook_id=webhook_id)
-        services.webhook_delete(tenant=_tenant(request), webhook=webhook)
+        actor, via = _actor(request)
+        services.webhook_delete(tenant=_tenant(request), actor=actor, via=via, webhook=webhook)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class WebhookDeliveriesView(generics.GenericAPIView):  # type: ignore[type-arg]
+    permission_classes = [IsTenantAdmin]
     serializer_class = s.WebhookDeliverySerializer
 
     @extend_schema(responses=s.WebhookDeliverySerializer(many=True))

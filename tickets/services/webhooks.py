@@ -1,4 +1,9 @@
-"""Outgoing webhooks: tenants subscribe URLs to ticket events; deliveries are signed, logged and retried."""
+"""Outgoing webhooks: tenants subscribe URLs to ticket events; deliveries are signed, logged and retried.
+
+A webhook URL is a destination a tenant chose, so it must be public (helpdesk/outbound.py), on creation and again
+before every delivery; redirects are not followed and response bodies are neither read nor stored (otherwise the
+delivery log would be a scanner of the internal network that shows what answered). The HTTP call runs outside the
+transaction that claims the delivery, so a slow receiver holds no row lock."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import hmac
 import json
 import secrets
 import time
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 from urllib.parse import urlparse
@@ -16,7 +22,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tenants.models import Tenant
+from helpdesk.crypto import secret_decrypt, secret_encrypt
+from helpdesk.outbound import UnsafeDestination, destination_check
+from tenants.models import Tenant, User
+from tenants.services import audit_record
 from tickets.models import WEBHOOK_EVENTS, DeliveryStatus, Webhook, WebhookDelivery
 
 MAX_ATTEMPTS = 6
@@ -27,20 +36,38 @@ def _validate(url: str, events: list[str]) -> None:
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ValidationError({"url": "Enter an http(s) URL."})
+    try:
+        destination_check(url)
+    except UnsafeDestination as exc:
+        raise ValidationError({"url": f"This address cannot receive webhooks: {exc}."}) from exc
     unknown = [e for e in events if e not in WEBHOOK_EVENTS]
     if unknown or not events:
         raise ValidationError({"events": f"Choose events from {', '.join(WEBHOOK_EVENTS)}."})
 
 
+@dataclass(frozen=True)
+class CreatedWebhook:
+    webhook: Webhook
+    secret: str  # the signing secret in clear: returned this once, stored encrypted
+
+
 @transaction.atomic
-def webhook_create(*, tenant: Tenant, url: str, events: list[str]) -> Webhook:
+def webhook_create(*, tenant: Tenant, actor: User | None, via: str = "", url: str, events: list[str]
+                   ) -> CreatedWebhook:
+    """``via``: the API key that asked, when no user did (for the audit log)."""
     _validate(url, events)
-    return Webhook.objects.create(tenant=tenant, url=url, events=sorted(set(events)), secret=secrets.token_hex(32))
+    secret = secrets.token_hex(32)
+    webhook = Webhook.objects.create(tenant=tenant, url=url, events=sorted(set(events)), secret=secret_encrypt(secret))
+    audit_record(tenant=tenant, actor=actor, action="webhook.created", target=url,
+                 data={"webhook": webhook.id, "events": webhook.events, **({"via": via} if via else {})})
+    return CreatedWebhook(webhook=webhook, secret=secret)
 
 
 @transaction.atomic
-def webhook_delete(*, tenant: Tenant, webhook: Webhook) -> None:
+def webhook_delete(*, tenant: Tenant, actor: User | None, via: str = "", webhook: Webhook) -> None:
     Webhook.objects.for_tenant(tenant).filter(id=webhook.id).delete()
+    audit_record(tenant=tenant, actor=actor, action="webhook.deleted", target=webhook.url,
+                 data={"webhook": webhook.id, **({"via": via} if via else {})})
 
 
 def webhook_deliveries_create(*, tenant: Tenant, event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
@@ -64,13 +91,28 @@ def sign(*, secret: str, timestamp: str, body: bytes) -> str:
     return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
-@transaction.atomic
 def webhook_deliver(*, tenant: Tenant, delivery_id: int) -> WebhookDelivery | None:
     """One attempt. Returns the delivery (status tells the caller whether to retry); None if already done."""
-    delivery = (WebhookDelivery.objects.for_tenant(tenant).select_for_update().select_related("webhook")
-                .filter(id=delivery_id).first())
-    if delivery is None or delivery.status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED):
-        return None
+    with transaction.atomic():
+        # Claim the attempt: a second worker running the same delivery waits here, then sees the count.
+        delivery = (WebhookDelivery.objects.for_tenant(tenant).select_for_update().select_related("webhook")
+                    .filter(id=delivery_id).first())
+        if delivery is None or delivery.status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED):
+            return None
+        delivery.attempts += 1
+        delivery.save(update_fields=["attempts"])
+    status_code, error = _post(delivery)
+    delivery.last_status_code, delivery.last_error = status_code, error
+    if not error:
+        delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, timezone.now()
+    else:
+        delivery.status = DeliveryStatus.FAILED if delivery.attempts >= MAX_ATTEMPTS else DeliveryStatus.RETRYING
+    delivery.save(update_fields=["last_status_code", "last_error", "status", "delivered_at"])
+    return delivery
+
+
+def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
+    """(status code, error): the error says what went wrong in our words, never what the receiver answered."""
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     timestamp = str(int(time.time()))
     headers = {
@@ -79,19 +121,17 @@ def webhook_deliver(*, tenant: Tenant, delivery_id: int) -> WebhookDelivery | No
         "X-Helpdesk-Event": delivery.event,
         "X-Helpdesk-Delivery": str(delivery.id),
         "X-Helpdesk-Timestamp": timestamp,
-        "X-Helpdesk-Signature": "sha256=" + sign(secret=delivery.webhook.secret, timestamp=timestamp, body=body),
+        "X-Helpdesk-Signature": "sha256=" + sign(secret=secret_decrypt(delivery.webhook.secret), timestamp=timestamp,
+                                                 body=body),
     }
-    delivery.attempts += 1
     try:
-        response = httpx.post(delivery.webhook.url, content=body, headers=headers, timeout=TIMEOUT_SECONDS)
-        delivery.last_status_code = response.status_code
-        delivery.last_error = "" if response.is_success else response.text[:500]
-        ok = response.is_success
+        destination_check(delivery.webhook.url)  # again: the name may resolve elsewhere since it was saved
+    except UnsafeDestination as exc:
+        return None, f"refused: {exc}"
+    try:
+        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client, client.stream(
+                "POST", delivery.webhook.url, content=body, headers=headers) as response:
+            # The status line is all we need; the body is never read.
+            return response.status_code, "" if response.is_success else f"HTTP {response.status_code}"
     except httpx.HTTPError as exc:
-        delivery.last_error, ok = f"{type(exc).__name__}: {exc}"[:500], False
-    if ok:
-        delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, timezone.now()
-    else:
-        delivery.status = DeliveryStatus.FAILED if delivery.attempts >= MAX_ATTEMPTS else DeliveryStatus.RETRYING
-    delivery.save()
-    return delivery
+        return None, type(exc).__name__
