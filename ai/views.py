@@ -15,7 +15,7 @@ from ai.payloads import suggestion_payload
 from ai.services import feedback as feedback_services
 from ai.services import settings as settings_services
 from chat import selectors as chat_selectors
-from helpdesk.http import TenantRequest, apply_validation_error
+from helpdesk.http import TenantRequest, apply_validation_error, safe_next
 from kb import selectors as kb_selectors
 from tenants.models import Role
 from tenants.services import require_role
@@ -77,8 +77,7 @@ def suggestion_feedback(request: TenantRequest, suggestion_id: int) -> HttpRespo
                                           verdict=form.cleaned_data["verdict"], final_text=form.cleaned_data["text"])
     if request.headers.get("x-requested-with") == "fetch":
         return HttpResponse(status=204)
-    back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/t/") else tenant_reverse(request.tenant, "tenant_home"))
+    return redirect(safe_next(request, request.POST.get("next", ""), tenant_reverse(request.tenant, "tenant_home")))
 
 
 @require_GET

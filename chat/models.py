@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from django.conf import settings
@@ -9,6 +10,10 @@ from django.db import models
 from django.utils import timezone
 
 from tenants.models import TenantOwned
+
+# scheme://host[:port]: a DNS name (letters, digits, hyphens) or an IPv4 address; no wildcard, path or space.
+ORIGIN = re.compile(r"https?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+                    r"(?::\d{1,5})?")
 
 
 class ChatSettings(TenantOwned):
@@ -30,7 +35,10 @@ class ChatSettings(TenantOwned):
 
     @property
     def origins(self) -> list[str]:
-        return [line.strip().rstrip("/").lower() for line in self.allowed_origins.splitlines() if line.strip()]
+        """The allowed origins that are well formed: they go into a Content-Security-Policy header, where a "*" or a
+        space would allow any site to frame the chat (rows saved before validation was strict are filtered)."""
+        lines = (line.strip().rstrip("/").lower() for line in self.allowed_origins.splitlines())
+        return [line for line in lines if ORIGIN.fullmatch(line)]
 
 
 class Visitor(TenantOwned):

@@ -44,3 +44,13 @@ def apply_validation_error(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field_name if field_name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def safe_next(request: HttpRequest, value: str, fallback: str) -> str:
+    """``value`` when it is a path on this site, else ``fallback``: "//evil.example" and "/\\evil.example" are
+    other sites to a browser, so a "next" field is never trusted by its first character."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if value.startswith("/") and url_has_allowed_host_and_scheme(value, allowed_hosts=None):
+        return value
+    return fallback

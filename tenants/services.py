@@ -117,7 +117,7 @@ def invitation_accept(*, tenant: Tenant, token: str, user: User) -> Membership:
 
 def invitation_account(*, tenant: Tenant, token: str, name: str, password: str) -> User:
     """The invitee's account: created on the spot, or an existing one proven by its password."""
-    pending = Invitation.objects.for_tenant(tenant).filter(accepted_at__isnull=True)
+    pending = Invitation.objects.for_tenant(tenant).filter(accepted_at__isnull=True, expires_at__gte=timezone.now())
     invitation = pending.filter(token_hash=_digest(token)).first()
     if invitation is None:
         raise ValidationError({"__all__": "This invitation is invalid or has expired."})

@@ -12,7 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from helpdesk.http import TenantRequest, query_int
+from helpdesk.http import TenantRequest, query_int, safe_next
 from tenants.selectors import agents_of
 from tenants.urls_helpers import tenant_reverse
 from tickets import forms, selectors, services
@@ -85,9 +85,7 @@ def queue(request: TenantRequest) -> HttpResponse:
 @require_POST
 def bulk(request: TenantRequest) -> HttpResponse:
     form = forms.BulkForm(request.POST)
-    back = request.POST.get("next") or tenant_reverse(request.tenant, "tickets:queue")
-    if not back.startswith("/"):
-        back = tenant_reverse(request.tenant, "tickets:queue")
+    back = safe_next(request, request.POST.get("next", ""), tenant_reverse(request.tenant, "tickets:queue"))
     if not form.is_valid():
         messages.error(request, "Choose an action and at least one ticket.")
         return redirect(back)

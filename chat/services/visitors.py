@@ -10,7 +10,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from chat import selectors, tokens
-from chat.models import ChatSettings, Conversation, Visitor
+from chat.models import ORIGIN, ChatSettings, Conversation, Visitor
 from tenants.models import Membership, Role, Tenant
 from tenants.services import audit_record, require_role
 
@@ -67,8 +67,8 @@ def chat_settings_update(
     visitor_messages_per_minute: int, tenant_messages_per_minute: int,
 ) -> ChatSettings:
     require_role(actor, Role.ADMIN)
-    origins = [line.strip().rstrip("/") for line in allowed_origins.splitlines() if line.strip()]
-    bad = [o for o in origins if not o.startswith(("http://", "https://")) or "/" in o.split("://", 1)[1]]
+    origins = [line.strip().rstrip("/").lower() for line in allowed_origins.splitlines() if line.strip()]
+    bad = [o for o in origins if not ORIGIN.fullmatch(o)]
     if bad:
         raise ValidationError({"allowed_origins": f"Use origins like https://www.example.com (not {bad[0]})."})
     settings, _ = ChatSettings.objects.get_or_create(tenant=tenant)
