@@ -23,6 +23,10 @@ from tenants.models import Tenant, User
 
 MAX_FILES = 2000
 MAX_FILE_BYTES = 1_000_000
+# A zip of zero-filled files expands a thousandfold: the import refuses an archive whose Markdown would expand past
+# this in total, or any entry packed tighter than real text ever is (Markdown compresses about 3 to 10 times).
+MAX_TOTAL_BYTES = 50_000_000
+MAX_RATIO = 100
 
 SourceFile = tuple[PurePosixPath, str]
 
@@ -57,6 +61,14 @@ def zip_files(upload: zipfile.ZipFile) -> Iterator[SourceFile]:
     names = [i for i in upload.infolist() if not i.is_dir() and i.filename.lower().endswith(".md")]
     if len(names) > MAX_FILES:
         raise ValidationError({"archive": f"At most {MAX_FILES} Markdown files per import."})
+    # Declared sizes bound what is read: zipfile stops at an entry's declared size and checks its CRC there.
+    if sum(i.file_size for i in names) > MAX_TOTAL_BYTES:
+        raise ValidationError({"archive": f"The Markdown in this archive is larger than {MAX_TOTAL_BYTES // 10**6} MB "
+                                          "once unpacked; import it in parts."})
+    packed = [i for i in names if i.file_size > 10_000 and i.file_size > MAX_RATIO * max(1, i.compress_size)]
+    if packed:
+        raise ValidationError({"archive": f"{packed[0].filename} unpacks to over {MAX_RATIO} times its size; "
+                                          "this does not look like an archive of articles."})
     paths = [PurePosixPath(i.filename.replace("\\", "/")) for i in names]
     tops = {p.parts[0] for p in paths if len(p.parts) > 1}
     strip = len(tops) == 1 and all(len(p.parts) > 1 for p in paths)
