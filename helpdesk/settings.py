@@ -214,6 +214,9 @@ AI_OPENAI_API_KEY = env_secret("AI_OPENAI_API_KEY", "")
 AI_OPENAI_MODEL = env_str("AI_OPENAI_MODEL", "")
 AI_OPENAI_TIMEOUT = env_float("AI_OPENAI_TIMEOUT", 30.0)
 AI_GENERATION_MODEL_PATH = env_str("AI_GENERATION_MODEL_PATH", "")
+# Further local models (directories or GGUF files) tenants may choose for the transformers backend. A tenant never
+# names a path itself: that would probe the server's file system and load whatever it points at.
+AI_LOCAL_MODELS = env_list("AI_LOCAL_MODELS")
 
 # Secrets tenants give us are encrypted with these Fernet keys, newest first (helpdesk/crypto.py); empty: one key
 # derived from SECRET_KEY, for development.

@@ -44,6 +44,10 @@ def settings_update(*, tenant: Tenant, actor: User | None, **changes: Any) -> AI
     endpoint = changes.get("endpoint_url", row.endpoint_url)
     if backend == Backend.OPENAI and not (endpoint or django_settings.AI_OPENAI_BASE_URL):
         errors["endpoint_url"] = "The OpenAI-compatible backend needs an endpoint URL."
+    model = changes.get("model", row.model)
+    if backend == Backend.TRANSFORMERS and model and model not in local_models():
+        offered = ", ".join(local_models()) or "none besides the packaged one"
+        errors["model"] = f"Leave empty for the packaged model, or choose a model this server offers ({offered})."
     if "endpoint_url" in changes and _tenants_endpoint(endpoint):
         try:
             destination_check(endpoint)
@@ -64,6 +68,19 @@ def settings_update(*, tenant: Tenant, actor: User | None, **changes: Any) -> AI
     return row
 
 
+def _model(row: AISettings) -> str:
+    if row.backend == Backend.OPENAI:
+        return row.model or django_settings.AI_OPENAI_MODEL
+    # A path saved before the operator's list existed, or removed from it since, falls back to the default.
+    return row.model if row.model in local_models() else django_settings.AI_GENERATION_MODEL_PATH
+
+
+def local_models() -> list[str]:
+    """The local generation models the operator offers tenants (a tenant never names a path of its own)."""
+    configured = [django_settings.AI_GENERATION_MODEL_PATH, *django_settings.AI_LOCAL_MODELS]
+    return [path for path in dict.fromkeys(configured) if path]
+
+
 def _tenants_endpoint(url: str) -> bool:
     """A URL the tenant chose, as opposed to none or the operator's own endpoint."""
     return bool(url) and url != django_settings.AI_OPENAI_BASE_URL
@@ -76,8 +93,7 @@ def answer_options(row: AISettings) -> Options:
         negative_threshold=row.negative_threshold,
         handoff_on_negative=row.handoff_on_negative, human_only_categories=tuple(row.human_only_categories),
         backend=row.backend,
-        model=row.model or (django_settings.AI_OPENAI_MODEL if row.backend == Backend.OPENAI
-                            else django_settings.AI_GENERATION_MODEL_PATH),
+        model=_model(row),
         # The operator's key goes to the operator's endpoint only; a tenant's endpoint gets the tenant's own key and
         # is checked again before each call (its name may resolve elsewhere by then).
         endpoint_url=row.endpoint_url if own else django_settings.AI_OPENAI_BASE_URL,

@@ -151,7 +151,7 @@ def test_the_settings_page_shows_only_the_host_of_an_openai_compatible_server(cl
 def test_the_settings_page_names_a_local_model_or_the_packaged_default(client, alice, acme, settings) -> None:
     from tests.factories import AISettingsFactory
 
-    settings.AI_GENERATION_MODEL_PATH = ""
+    settings.AI_GENERATION_MODEL_PATH, settings.AI_LOCAL_MODELS = "", ["/models/qwen2.5-0.5b-instruct.gguf"]
     row = AISettingsFactory(tenant=acme, backend="transformers")
     client.force_login(alice)
     assert "Local model the packaged SmolLM2-135M-Instruct" in client.get("/t/acme/ai/settings/").content.decode()

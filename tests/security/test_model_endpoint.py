@@ -175,3 +175,16 @@ def test_a_tenants_key_is_stored_encrypted_never_shown_and_never_audited(client,
     with tenant_context(acme.id):
         row = AISettings.objects.for_tenant(acme).get()
     assert (row.api_key_encrypted, row.api_key_hint) == ("", "")
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "/proc/self/environ", "../../../../root/.ssh", "/models/other"])
+def test_a_tenant_cannot_point_the_local_backend_at_a_path_of_its_choosing(acme, settings, path) -> None:
+    settings.AI_GENERATION_MODEL_PATH, settings.AI_LOCAL_MODELS = "/models/default.gguf", ["/models/qwen.gguf"]
+    with tenant_context(acme.id), pytest.raises(ValidationError) as error:
+        settings_update(tenant=acme, actor=None, backend="transformers", model=path)
+    assert "model" in error.value.message_dict
+    with tenant_context(acme.id):
+        settings_update(tenant=acme, actor=None, backend="transformers", model="/models/qwen.gguf")  # offered
+        # A path saved before the list existed is not loaded either: the operator's default is.
+        AISettings.objects.for_tenant(acme).update(model=path)
+        assert answer_options(settings_get(tenant=acme)).model == "/models/default.gguf"
