@@ -19,6 +19,14 @@ def group_name(tenant_id: int, *parts: str | int) -> str:
     return f"t{int(tenant_id)}.{suffix}" if suffix else f"t{int(tenant_id)}"
 
 
+MEMBER_REVOKED = "member.revoked"  # published to ("member", user id) when a member is removed: their sockets close
+
+
+def member_group(tenant_id: int, user_id: int) -> str:
+    """Every socket of one member in one tenant (helpdesk.sockets.JsonSocket.close_when_removed)."""
+    return group_name(tenant_id, "member", user_id)
+
+
 # Set by ``deferred_publishes``: publishes are collected here instead of sent.
 _outbox: ContextVar[list[tuple[str, dict[str, Any]]] | None] = ContextVar("realtime_outbox", default=None)
 

@@ -12,11 +12,28 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from helpdesk.realtime import member_group
 from helpdesk.text import has_lone_surrogate, has_nul
+
+CLOSE_REVOKED = 4403  # the member was removed from the tenant while the socket was open
 
 
 class JsonSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     max_frame_bytes = 4 * 1024  # a subclass that takes messages raises it
+    revocable_group = ""
+
+    async def close_when_removed(self, tenant_id: int, user_id: int) -> None:
+        """An agent's socket: closes when the member is removed (a "member.revoked" message to its group)."""
+        self.revocable_group = member_group(tenant_id, user_id)
+        await self.channel_layer.group_add(self.revocable_group, self.channel_name)
+
+    async def member_revoked(self, event: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_REVOKED)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        if self.revocable_group:
+            await self.channel_layer.group_discard(self.revocable_group, self.channel_name)
+        await super().websocket_disconnect(message)
 
     async def error(self, error: str, detail: str) -> None:
         await self.send_json({"type": "error", "error": error, "detail": detail})

@@ -20,6 +20,7 @@ class AgentEventsConsumer(JsonSocket):
         self.groups_joined = [group_name(tenant.id, "agents"), group_name(tenant.id, "user", membership.user_id)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        await self.close_when_removed(tenant.id, membership.user_id)
         await self.accept()
         await self.send_json({"type": "hello", "tenant": tenant.slug})
 

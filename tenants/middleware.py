@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -104,9 +105,23 @@ class TenantWebsocketMiddleware:
             tenant = await sync_to_async(selectors.tenant_by_slug)(match.group("slug"))
             scope["tenant"] = tenant
             user = scope.get("user")
-            if tenant is not None and match.group("kind") == "t" and user is not None and user.is_authenticated:
+            if (tenant is not None and match.group("kind") == "t" and user is not None and user.is_authenticated
+                    and same_site(scope)):
                 scope["membership"] = await sync_to_async(_membership)(tenant, user)
         return await self.app(scope, receive, send)
+
+
+def same_site(scope: dict[str, Any]) -> bool:
+    """An agent socket opened by a page of this site. Browsers send the page's Origin with every WebSocket and the
+    session cookie with it, so without this check any site an agent visits could open their console socket and
+    read their chats (cross-site WebSocket hijacking). A client that sends no Origin is not a browser page."""
+    headers = dict(scope.get("headers") or [])
+    origin = headers.get(b"origin", b"").decode("latin-1").strip().lower()
+    if not origin:
+        return True
+    host = origin.split("://", 1)[-1].rstrip("/")
+    own = {headers.get(b"host", b"").decode("latin-1").lower(), urlsplit(settings.SITE_URL).netloc.lower()}
+    return host in own - {""}
 
 
 def _membership(tenant: Tenant, user: Any) -> Membership | None:

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from helpdesk.realtime import MEMBER_REVOKED, publish_on_commit
 from tenants.models import RESERVED_SLUGS, ApiKey, AuditEvent, Invitation, Membership, Role, Tenant, User
 from tenants.rls import tenant_context
 
@@ -163,6 +164,8 @@ def member_remove(*, tenant: Tenant, actor: Membership, membership: Membership) 
         raise ValidationError({"role": "A help desk needs at least one owner."})
     audit_record(tenant=tenant, actor=actor.user, action="member.removed", target=membership.user.email)
     membership.delete()
+    # Their open sockets (agent console, notifications, ticket pages) close once this has committed.
+    publish_on_commit(tenant.id, ("member", membership.user_id), MEMBER_REVOKED, {})
 
 
 def member_set_presence(*, tenant: Tenant, membership: Membership, presence: str) -> Membership:

@@ -37,6 +37,7 @@ class TicketConsumer(JsonSocket):
             return
         self.group = group_name(tenant.id, "ticket", ticket_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.close_when_removed(tenant.id, membership.user_id)
         await self.accept()
         await self.send_json({"type": "hello", "ticket_id": ticket_id})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -13,10 +14,12 @@ from chat.consumers.base import CLOSE_NOT_FOUND, ChatSocket, FrameError, int_fie
 from chat.models import Conversation
 from chat.payloads import conversation_payload, message_payload
 from chat.services import presence
+from helpdesk.sockets import CLOSE_REVOKED
 from tenants.models import Membership, Tenant
 from tenants.selectors import member_list
 
 logger = logging.getLogger(__name__)
+MEMBER_RECHECK_S = 5.0
 
 
 def _console_state(
@@ -32,6 +35,10 @@ def _console_state(
         "mine": [conversation_payload(c) for c in mine],
     }
     return state, mine
+
+
+def _still_member(tenant: Tenant, user_id: int) -> bool:
+    return Membership.objects.for_tenant(tenant).filter(user_id=user_id).exists()
 
 
 def _watch(tenant: Tenant, conversation_id: int, after: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -55,6 +62,8 @@ class AgentChatConsumer(ChatSocket):
             return
         self.tenant, self.membership, self.user = tenant, membership, membership.user
         self.conversations: dict[int, Conversation] = {}
+        self.member_checked_at = time.monotonic()
+        await self.close_when_removed(tenant.id, self.user.id)
         await self.accept()
         await self.join(broadcast.lobby_group(tenant.id))
         await self.join(broadcast.agent_group(tenant.id, self.user.id))
@@ -89,6 +98,16 @@ class AgentChatConsumer(ChatSocket):
         if getattr(self, "membership", None) is not None:
             await self.db(presence.console_closed, tenant=self.tenant, membership=self.membership,
                           socket_id=self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """A removed member's socket is closed by a broadcast; should that be lost (Redis away), the membership is
+        also checked again before a frame once it is more than a few seconds old."""
+        if time.monotonic() - self.member_checked_at > MEMBER_RECHECK_S:
+            if not await self.db(_still_member, tenant=self.tenant, user_id=self.user.id):
+                await self.close(code=CLOSE_REVOKED)
+                return
+            self.member_checked_at = time.monotonic()
+        await super().receive_json(content, **kwargs)
 
     async def join_conversation(self, conversation_id: int) -> None:
         await self.join(broadcast.conversation_group(self.tenant.id, conversation_id))

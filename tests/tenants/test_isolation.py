@@ -142,7 +142,8 @@ class TestWebSocket:
         await sync_to_async(client.force_login)(user)
         cookie = f"sessionid={client.cookies['sessionid'].value}"
         communicator = WebsocketCommunicator(application, path, headers=[(b"cookie", cookie.encode()),
-                                                                         (b"origin", b"http://testserver")])
+                                                                         (b"origin", b"http://testserver"),
+                                                                         (b"host", b"testserver")])
         connected, code = await communicator.connect()
         return communicator, connected, code
 

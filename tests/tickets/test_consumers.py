@@ -21,7 +21,8 @@ async def _connect(client, user, path):
     await sync_to_async(client.force_login)(user)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
     communicator = WebsocketCommunicator(application, path, headers=[(b"cookie", cookie.encode()),
-                                                                     (b"origin", b"http://testserver")])
+                                                                     (b"origin", b"http://testserver"),
+                                                                     (b"host", b"testserver")])
     connected, code = await communicator.connect()
     return communicator, connected, code
 
@@ -60,6 +61,7 @@ class TestTicketSocket:
     async def test_anonymous_is_refused(self, acme):
         ticket = await sync_to_async(_create)(acme)
         communicator = WebsocketCommunicator(application, f"/ws/t/acme/tickets/{ticket.id}/",
-                                             headers=[(b"origin", b"http://testserver")])
+                                             headers=[(b"origin", b"http://testserver"),
+                                                                     (b"host", b"testserver")])
         connected, code = await communicator.connect()
         assert not connected and code == 4404
