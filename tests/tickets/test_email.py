@@ -217,9 +217,11 @@ class FakeImap:
     """A stand-in for the mail server (an external system): two unseen messages, one unusable."""
 
     stored: list[tuple[str, str, str]] = []
+    opened: list[dict] = []
 
-    def __init__(self, host, port):
+    def __init__(self, host, port, ssl_context=None, timeout=None):
         self.host, self.port = host, port
+        FakeImap.opened.append({"host": host, "ssl_context": ssl_context, "timeout": timeout})
 
     def __enter__(self):
         return self
@@ -245,11 +247,11 @@ class FakeImap:
         FakeImap.stored.append((number, command, flags))
 
 
-def test_imap_polling_ingests_unseen_mail_and_marks_it_seen(acme, monkeypatch):
+def test_imap_polling_ingests_unseen_mail_and_marks_it_seen(acme, monkeypatch, public_dns):
     from tickets.mail import imap
 
     monkeypatch.setattr(imap.imaplib, "IMAP4_SSL", FakeImap)
-    FakeImap.stored = []
+    FakeImap.stored, FakeImap.opened = [], []
     acme.settings = {"imap_host": "imap.example.test", "imap_user": "support", "imap_password": "pw"}
     with tenant_context(acme.id):
         assert imap.poll_mailbox(tenant=acme) == 2
