@@ -13,6 +13,7 @@ from chat import selectors, services
 from chat.forms import PrechatForm
 from chat.http_files import attachment_response, errors_response, read_upload, uploaded_response
 from chat.models import Visitor
+from helpdesk.ratelimit import Rule, client_ip, limit_requests, tenant_of
 
 
 def _origin_allowed(request: HttpRequest, origins: list[str]) -> bool:
@@ -37,6 +38,7 @@ def chat_page(request: HttpRequest, **kwargs: object) -> HttpResponse:
 
 @csrf_exempt  # no session or cookie is involved: the answer is a new signed token, and Origin is checked
 @require_POST
+@limit_requests(Rule("chat-start-ip", client_ip, 20), Rule("chat-start-tenant", tenant_of, 1200), json=True)
 def chat_start(request: HttpRequest, **kwargs: object) -> HttpResponse:
     tenant = request.tenant  # type: ignore[attr-defined]
     settings = selectors.chat_settings_get(tenant=tenant)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from helpdesk.ratelimit import Rule, client_ip, limit_requests, tenant_of
 from kb import forms, selectors, services
 from tenants.models import Tenant
 
@@ -56,6 +57,8 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
         "feedback_form": form, "form": forms.SearchForm()}, status=400)
 
 
+# Each search runs the embedding model in the web process: the cheapest way to load the server from outside.
+@limit_requests(Rule("kb-search-ip", client_ip, 60), Rule("kb-search-tenant", tenant_of, 1200), methods=("GET",))
 def search(request: HttpRequest) -> HttpResponse:
     tenant = _tenant(request)
     form = forms.SearchForm(request.GET)

@@ -18,12 +18,14 @@ from django.urls import NoReverseMatch
 from django.views.decorators.http import require_POST
 
 from helpdesk.http import TenantRequest, apply_validation_error
+from helpdesk.ratelimit import Rule, client_ip, limit_requests, posted
 from tenants import forms, selectors, services
 from tenants.models import Role, User
 from tenants.rls import user_context
 from tenants.urls_helpers import tenant_reverse
 
 
+@limit_requests(Rule("signup-ip", client_ip, 10, window_s=3600))
 def signup(request: HttpRequest) -> HttpResponse:
     form = forms.SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -219,3 +221,13 @@ class PasswordResetView(auth_views.PasswordResetView):
             extra_email_context=dict(self.extra_email_context or {}),
         )
         return HttpResponseRedirect(self.get_success_url())
+
+
+# Guessing passwords, mailing reset links to someone else's inbox and mass sign-ups are bounded per address and per
+# account; the numbers leave room for a person's mistakes, not for a script.
+login_view = limit_requests(
+    Rule("login-ip", client_ip, 30), Rule("login-account", posted("username"), 10, window_s=900),
+)(auth_views.LoginView.as_view())
+password_reset_view = limit_requests(
+    Rule("reset-ip", client_ip, 10), Rule("reset-account", posted("email"), 3, window_s=900),
+)(PasswordResetView.as_view())

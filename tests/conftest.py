@@ -69,6 +69,17 @@ def _database_first(django_db_setup: None) -> None:
     """Build the test database before any session fixture starts an event loop (Playwright's does)."""
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Each test starts with empty request budgets: the suite logs in and searches from one address far faster
+    than a person, and a budget spent by one test must not fail the next (tests/security tests the limits)."""
+    from helpdesk.redis_client import client, make_key
+
+    redis = client()
+    for key in redis.scan_iter(match=make_key("rl:*"), count=1000):
+        redis.delete(key)
+
+
 @pytest.fixture
 def acme(db: None) -> Tenant:
     return TenantFactory(slug="acme", name="Acme Inc.")

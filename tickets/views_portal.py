@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from helpdesk.http import apply_validation_error
+from helpdesk.ratelimit import Rule, client_ip, limit_requests, posted, tenant_of
 from tenants.models import Tenant
 from tenants.urls_helpers import tenant_reverse
 from tickets import forms, portal, selectors, services
@@ -47,6 +48,8 @@ def tickets(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@limit_requests(Rule("portal-link-ip", client_ip, 10), Rule("portal-link-account", posted("email"), 3, window_s=900),
+                Rule("portal-link-tenant", tenant_of, 300))
 def send_link(request: HttpRequest) -> HttpResponse:
     """Always the same answer, so the form does not reveal who is a customer."""
     tenant: Tenant = request.tenant  # type: ignore[attr-defined]

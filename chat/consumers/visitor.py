@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chat import broadcast, ratelimit, selectors, services
+from chat import broadcast, selectors, services
 from chat.consumers.base import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, ChatSocket, FrameError, int_field, query_params
 from chat.models import Conversation, Status, Visitor
 from chat.payloads import message_payload
+from helpdesk import ratelimit
 from tenants.models import Tenant
 
 

@@ -19,8 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from chat import ratelimit, selectors
+from chat import selectors
 from chat.models import ChatAttachment, ChatMessage, Conversation, Sender, Status, Visitor
+from helpdesk import ratelimit
 from tenants.models import Tenant, User
 
 logger = logging.getLogger(__name__)

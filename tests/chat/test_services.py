@@ -5,8 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from chat import events, ratelimit, selectors, services, tokens
+from chat import events, selectors, services, tokens
 from chat.models import ChatMessage, Conversation, Sender, Status
+from helpdesk import ratelimit
 from tenants.models import Membership
 from tenants.rls import tenant_context
 from tests.factories import ConversationFactory, MembershipFactory, TeamFactory, UserFactory
