@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
 
 import pytest
 
 from ai.answering import Options, answer
 from ai.backends.generation import Turn
 from tests.ai import demo_corpus
+from tests.stub_server import StubServer, chat_completion, stub_server
 
 # A floor below the calibrated one (ai.decision.DEFAULT): these tests are about reading, generation, history and
 # hand-off rules, not about where the calibrated threshold lies (bench/answer_quality.py measures that).
@@ -82,42 +80,21 @@ def test_human_only_categories_hand_off() -> None:
     assert (outcome.action, outcome.reason) == ("handoff", "human_only_category")
 
 
-class _Endpoint(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
-    reply = "Express delivery costs £5 [1]."
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).received.append(body)
-        payload = json.dumps({"choices": [{"message": {"content": type(self).reply}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def endpoint() -> Iterator[str]:
+def endpoint() -> Iterator[StubServer]:
     """A real OpenAI-compatible HTTP endpoint on loopback that records what it receives."""
-    _Endpoint.received = []
-    server = HTTPServer(("127.0.0.1", 0), _Endpoint)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/v1"
-    server.shutdown()
+    with stub_server(chat_completion("Express delivery costs £5 [1].")) as server:
+        yield server
 
 
-def test_pii_never_reaches_the_generation_backend(endpoint: str) -> None:
+def test_pii_never_reaches_the_generation_backend(endpoint: StubServer) -> None:
     history = [Turn("customer", "my email is jane.doe@example.com and my phone is +44 20 7946 0000")]
     text = "my card 4111 1111 1111 1111 - how much does express card delivery cost?"
     outcome = answer(text=text, history=history, search=demo_corpus.search,
-                     options=Options(backend="openai", endpoint_url=endpoint, model="stub", confidence_floor=0.5))
-    sent = json.dumps(_Endpoint.received)
-    assert _Endpoint.received, "the backend was not called"
+                     options=Options(backend="openai", endpoint_url=f"{endpoint.url}/v1", model="stub",
+                                     confidence_floor=0.5))
+    sent = json.dumps([r.json() for r in endpoint.received])
+    assert endpoint.received, "the backend was not called"
     for secret in ("4111", "jane.doe", "7946"):
         assert secret not in sent
     assert "[card number]" in sent
@@ -125,11 +102,9 @@ def test_pii_never_reaches_the_generation_backend(endpoint: str) -> None:
     assert outcome.redacted == ["card"]
 
 
-def test_a_generated_answer_the_sources_do_not_support_is_withheld(endpoint: str) -> None:
-    _Endpoint.reply = "Express delivery is free and takes 30 minutes by drone [1]."
-    try:
-        outcome = answer(text="how much does express card delivery cost?", history=[], search=demo_corpus.search,
-                         options=Options(backend="openai", endpoint_url=endpoint, model="stub", confidence_floor=0.5))
-    finally:
-        _Endpoint.reply = "Express delivery costs £5 [1]."
+def test_a_generated_answer_the_sources_do_not_support_is_withheld(endpoint: StubServer) -> None:
+    endpoint.reply = chat_completion("Express delivery is free and takes 30 minutes by drone [1].")
+    outcome = answer(text="how much does express card delivery cost?", history=[], search=demo_corpus.search,
+                     options=Options(backend="openai", endpoint_url=f"{endpoint.url}/v1", model="stub",
+                                     confidence_floor=0.5))
     assert (outcome.action, outcome.reason) == ("handoff", "unsupported")

@@ -5,10 +5,8 @@ network (loopback, private ranges, the cloud metadata service) to make the AI wo
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
@@ -22,6 +20,7 @@ from helpdesk import outbound
 from tenants.models import AuditEvent
 from tenants.rls import tenant_context
 from tests.ai import demo_corpus
+from tests.stub_server import StubServer, chat_completion, stub_server
 
 pytestmark = pytest.mark.django_db
 
@@ -30,32 +29,11 @@ TENANT_KEY = "sk-tenant-own-key-1234"
 QUESTION = "how much does express card delivery cost?"
 
 
-class _AttackerServer(BaseHTTPRequestHandler):
-    """The attacker's OpenAI-compatible server: records the headers of every request it receives."""
-
-    headers_seen: list[dict[str, str]] = []
-
-    def do_POST(self) -> None:
-        type(self).headers_seen.append(dict(self.headers))
-        self.rfile.read(int(self.headers["Content-Length"]))
-        payload = json.dumps({"choices": [{"message": {"content": "Express delivery costs £5 [1]."}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def attacker() -> Iterator[int]:
-    _AttackerServer.headers_seen = []
-    server = HTTPServer(("127.0.0.1", 0), _AttackerServer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_port
-    server.shutdown()
+def attacker() -> Iterator[StubServer]:
+    """The attacker's OpenAI-compatible server: records the headers of every request it receives."""
+    with stub_server(chat_completion("Express delivery costs £5 [1].")) as server:
+        yield server
 
 
 @pytest.fixture
@@ -81,16 +59,16 @@ def test_the_operators_key_never_reaches_a_tenants_endpoint(acme, operator, atta
     operator.TENANT_DESTINATIONS_ALLOW_PRIVATE = True
     with tenant_context(acme.id):
         settings_update(tenant=acme, actor=None, backend="openai", model="stub",
-                        endpoint_url=f"http://127.0.0.1:{attacker}/v1")
+                        endpoint_url=f"{attacker.url}/v1")
     _ask(acme)
-    assert _AttackerServer.headers_seen, "the endpoint was not called"
-    assert all(OPERATOR_KEY not in json.dumps(h) for h in _AttackerServer.headers_seen)
-    assert all("Authorization" not in h for h in _AttackerServer.headers_seen)
+    assert attacker.received, "the endpoint was not called"
+    assert all(OPERATOR_KEY not in json.dumps(r.headers) for r in attacker.received)
+    assert all("Authorization" not in r.headers for r in attacker.received)
     # With a key of its own, the tenant's endpoint gets that key, and only that.
     with tenant_context(acme.id):
         settings_update(tenant=acme, actor=None, api_key=TENANT_KEY)
     _ask(acme)
-    assert _AttackerServer.headers_seen[-1]["Authorization"] == f"Bearer {TENANT_KEY}"
+    assert attacker.received[-1].headers["Authorization"] == f"Bearer {TENANT_KEY}"
 
 
 def test_the_operators_own_endpoint_gets_the_operators_key(acme, operator) -> None:
@@ -140,11 +118,11 @@ def test_a_name_that_turns_internal_after_saving_is_refused_at_call_time(acme, o
     _dns(monkeypatch, table)
     with tenant_context(acme.id):
         settings_update(tenant=acme, actor=None, backend="openai", model="stub",
-                        endpoint_url=f"http://localhost:{attacker}/v1")
+                        endpoint_url=f"http://localhost:{attacker.port}/v1")
     table["localhost"] = ["127.0.0.1"]
     outcome = _ask(acme)
     assert outcome.reason == "backend_error" and outcome.text == ""
-    assert _AttackerServer.headers_seen == []  # the worker never connected
+    assert attacker.received == []  # the worker never connected
 
 
 def test_a_tenants_key_is_stored_encrypted_never_shown_and_never_audited(client, alice, acme, operator,

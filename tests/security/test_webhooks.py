@@ -3,10 +3,7 @@ what answered from the delivery log, or a name that turns internal after it was 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -16,6 +13,7 @@ from helpdesk.crypto import secret_decrypt
 from tenants.models import AuditEvent
 from tenants.rls import tenant_context
 from tests.factories import WebhookFactory
+from tests.stub_server import Reply, StubServer, stub_server
 from tickets import services
 from tickets.models import DeliveryStatus, Webhook, WebhookDelivery
 
@@ -25,36 +23,11 @@ API = "/t/acme/api/v1"
 INTERNAL_BODY = "redis_version:7.2.4 role:master SECRET-INTERNAL-DATA"
 
 
-class _Internal(BaseHTTPRequestHandler):
-    """An internal service: answers 500 with a body an attacker would like to read, or redirects."""
-
-    hits: list[str] = []
-    redirect_to = ""
-
-    def do_POST(self) -> None:
-        type(self).hits.append(self.path)
-        if self.redirect_to:
-            self.send_response(307)
-            self.send_header("Location", self.redirect_to)
-            self.end_headers()
-            return
-        payload = INTERNAL_BODY.encode()
-        self.send_response(500)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def internal() -> Iterator[int]:
-    _Internal.hits, _Internal.redirect_to = [], ""
-    server = HTTPServer(("127.0.0.1", 0), _Internal)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_port
-    server.shutdown()
+def internal() -> Iterator[StubServer]:
+    """An internal service: answers 500 with a body an attacker would like to read."""
+    with stub_server(Reply(status=500, body=INTERNAL_BODY.encode())) as server:
+        yield server
 
 
 @pytest.fixture
@@ -86,18 +59,18 @@ def test_a_webhook_to_an_internal_address_is_refused(admin, public_dns, url) -> 
 
 def test_a_name_that_turns_internal_after_saving_gets_no_delivery(acme, public_dns, internal) -> None:
     public_dns["hooks.attacker.example"] = ["93.184.216.34"]
-    WebhookFactory(tenant=acme, url=f"http://hooks.attacker.example:{internal}/x", events=["ticket.created"])
+    WebhookFactory(tenant=acme, url=f"http://hooks.attacker.example:{internal.port}/x", events=["ticket.created"])
     public_dns["hooks.attacker.example"] = ["127.0.0.1"]
     delivery = _deliver_one(acme)
-    assert _Internal.hits == []
+    assert internal.received == []
     assert delivery.status == DeliveryStatus.RETRYING and delivery.last_error.startswith("refused:")
 
 
 def test_the_delivery_log_never_shows_what_the_receiver_answered(acme, admin, settings, internal) -> None:
     settings.TENANT_DESTINATIONS_ALLOW_PRIVATE = True  # as if the service were reachable: what is logged?
-    hook = WebhookFactory(tenant=acme, url=f"http://127.0.0.1:{internal}/", events=["ticket.created"])
+    hook = WebhookFactory(tenant=acme, url=f"{internal.url}/", events=["ticket.created"])
     delivery = _deliver_one(acme)
-    assert _Internal.hits == ["/"]
+    assert [r.path for r in internal.received] == ["/"]
     assert (delivery.last_status_code, delivery.last_error) == (500, "HTTP 500")
     log = admin.get(f"{API}/webhooks/{hook.id}/deliveries/").content.decode()
     assert "SECRET-INTERNAL-DATA" not in log and "redis_version" not in log
@@ -105,10 +78,10 @@ def test_the_delivery_log_never_shows_what_the_receiver_answered(acme, admin, se
 
 def test_a_redirect_is_not_followed(acme, settings, internal) -> None:
     settings.TENANT_DESTINATIONS_ALLOW_PRIVATE = True
-    _Internal.redirect_to = f"http://127.0.0.1:{internal}/internal-only"
-    WebhookFactory(tenant=acme, url=f"http://127.0.0.1:{internal}/public", events=["ticket.created"])
+    internal.reply = Reply(status=307, headers={"Location": f"{internal.url}/internal-only"})
+    WebhookFactory(tenant=acme, url=f"{internal.url}/public", events=["ticket.created"])
     delivery = _deliver_one(acme)
-    assert _Internal.hits == ["/public"] and delivery.last_status_code == 307
+    assert [r.path for r in internal.received] == ["/public"] and delivery.last_status_code == 307
 
 
 def test_the_signing_secret_is_shown_once_stored_encrypted_and_changes_are_audited(acme, admin, public_dns) -> None:
