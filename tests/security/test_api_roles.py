@@ -4,27 +4,12 @@ admins (members, teams, macros, webhooks)."""
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from tests.factories import MacroFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
 API = "/t/acme/api/v1"
-
-
-@pytest.fixture
-def agent(bob) -> APIClient:
-    client = APIClient()
-    client.force_login(bob)
-    return client
-
-
-@pytest.fixture
-def admin(alice) -> APIClient:
-    client = APIClient()
-    client.force_login(alice)
-    return client
 
 
 @pytest.mark.usefixtures("public_dns")

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import connection
-from rest_framework.test import APIClient
 
 from helpdesk.crypto import secret_decrypt
 from tenants.models import AuditEvent
@@ -28,13 +27,6 @@ def internal() -> Iterator[StubServer]:
     """An internal service: answers 500 with a body an attacker would like to read."""
     with stub_server(Reply(status=500, body=INTERNAL_BODY.encode())) as server:
         yield server
-
-
-@pytest.fixture
-def admin(alice) -> APIClient:
-    client = APIClient()
-    client.force_login(alice)
-    return client
 
 
 def _deliver_one(tenant) -> WebhookDelivery:
