@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
@@ -93,3 +94,23 @@ class IsTenantAdminForWrites(IsTenantMember):
         if request.method in permissions.SAFE_METHODS:
             return super().has_permission(request, view)
         return IsTenantAdmin().has_permission(request, view)
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI document describes API keys (drf-spectacular finds subclasses by ``target_class``)."""
+
+    target_class = ApiKeyAuthentication
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer",
+                "description": "An API key of the help desk (Settings > API keys): 'Authorization: Bearer <key>'."}
+
+
+class MemberSessionScheme(OpenApiAuthenticationExtension):
+    target_class = TenantSessionAuthentication
+    name = "memberSession"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid",
+                "description": "A signed-in member's browser session (with the CSRF token on writes)."}
