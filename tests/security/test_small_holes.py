@@ -58,3 +58,15 @@ def test_an_origin_saved_before_validation_never_reaches_the_frame_policy(client
         ChatSettingsFactory(tenant=acme, allowed_origins="https://shop.acme.test\n* \nhttps://ok.acme.test:8443")
     policy = client.get("/c/acme/")["Content-Security-Policy"]
     assert policy == "frame-ancestors 'self' https://shop.acme.test https://ok.acme.test:8443"
+
+
+def test_posting_a_chat_message_for_another_tenant_inside_a_tenants_transaction_fails(acme, globex) -> None:
+    from django.db import DatabaseError, connection
+
+    from tests.factories import ConversationFactory
+
+    theirs = ConversationFactory(tenant=globex)
+    with pytest.raises(DatabaseError, match="not the caller's tenant"), tenant_context(acme.id), \
+            connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM chat_message_post(%s, %s, 'customer', NULL, false, 'hi', '[]'::jsonb, "
+                       "'{}'::jsonb, 'x-1', ARRAY['bot'], NULL, false)", [globex.id, theirs.id])
