@@ -21,6 +21,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 # Hosted pages answer on <slug>.<HOSTED_BASE_DOMAIN> (and on a tenant's custom domain).
 HOSTED_BASE_DOMAIN = env_str("HOSTED_BASE_DOMAIN", "helpdesk.localhost")
+# A custom domain is accepted once the tenant publishes a TXT record proving it holds it (tenants/domains.py).
+CUSTOM_DOMAIN_VERIFICATION = env_bool("CUSTOM_DOMAIN_VERIFICATION", True)
 
 INSTALLED_APPS = [
     "channels",

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from helpdesk.realtime import MEMBER_REVOKED, publish_on_commit
+from tenants.domains import custom_domain_check
 from tenants.models import RESERVED_SLUGS, ApiKey, AuditEvent, Invitation, Membership, Role, Tenant, User
 from tenants.rls import tenant_context
 
@@ -221,12 +222,13 @@ def tenant_update_settings(
     *, tenant: Tenant, actor: Membership, name: str, custom_domain: str | None, branding: dict[str, object],
 ) -> Tenant:
     require_role(actor, Role.ADMIN)
-    domain = (custom_domain or "").strip().lower() or None
-    if domain and Tenant.objects.filter(custom_domain=domain).exclude(id=tenant.id).exists():
-        raise ValidationError({"custom_domain": "Another help desk uses this domain."})
+    domain = (custom_domain or "").strip().lower().rstrip(".") or None
+    if domain and domain != tenant.custom_domain:
+        custom_domain_check(tenant=tenant, domain=domain)
     tenant.name = name.strip() or tenant.name
     tenant.custom_domain = domain
     tenant.branding = {**tenant.branding, **branding}
     tenant.save(update_fields=["name", "custom_domain", "branding"])
-    audit_record(tenant=tenant, actor=actor.user, action="tenant.settings_changed", data={"name": tenant.name})
+    audit_record(tenant=tenant, actor=actor.user, action="tenant.settings_changed",
+                 data={"name": tenant.name, "custom_domain": domain or ""})
     return tenant

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from helpdesk.http import TenantRequest, apply_validation_error
 from helpdesk.ratelimit import Rule, client_ip, limit_requests, posted
-from tenants import forms, selectors, services
+from tenants import domains, forms, selectors, services
 from tenants.models import Role, User
 from tenants.rls import user_context
 from tenants.urls_helpers import tenant_reverse
@@ -193,7 +193,9 @@ def settings_page(request: TenantRequest) -> HttpResponse:
         else:
             messages.success(request, "Settings saved.")
             return redirect(tenant_reverse(tenant, "settings"))
-    return render(request, "tenants/settings.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "verification": domains.verification_record(tenant, "<your domain>"),
+               "verification_on": settings.CUSTOM_DOMAIN_VERIFICATION}
+    return render(request, "tenants/settings.html", context, status=400 if form.errors else 200)
 
 
 def audit_log(request: TenantRequest) -> HttpResponse:
