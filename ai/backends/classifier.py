@@ -9,6 +9,8 @@ linear model over both beats either alone on banking77, and trains in seconds on
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -91,15 +93,43 @@ class TextClassifier:
         return out
 
     def dumps(self) -> bytes:
-        return pickle.dumps({"features": self.features, "c": self.c, "embedding_weight": self.embedding_weight,
-                             "classes": self.classes, "vectorizers": self._vectorizers, "model": self._model})
+        return sign(pickle.dumps({"features": self.features, "c": self.c, "embedding_weight": self.embedding_weight,
+                                  "classes": self.classes, "vectorizers": self._vectorizers, "model": self._model}))
 
     @classmethod
     def loads(cls, data: bytes) -> TextClassifier:
-        # Only ever our own training output from our own database or file.
-        state = pickle.loads(data)
+        # Unpickling runs code, so only a blob this installation signed is unpickled: a row written into the
+        # table some other way, or a file from elsewhere, is refused before pickle sees it.
+        state = pickle.loads(verified(data))
         return cls(features=state["features"], c=state["c"], embedding_weight=state["embedding_weight"],
                    classes=state["classes"], _vectorizers=state["vectorizers"], _model=state["model"])
+
+
+SIGNED = b"HDC1"  # a signed classifier: this prefix, the HMAC-SHA256 of the pickle, the pickle
+
+
+class UnsignedModel(ValueError):
+    """The stored classifier was not signed by this installation (or was altered since)."""
+
+
+def _signing_key() -> bytes:
+    from django.conf import settings
+
+    return hashlib.sha256(b"helpdesk classifier signing\0" + settings.SECRET_KEY.encode()).digest()
+
+
+def sign(payload: bytes) -> bytes:
+    return SIGNED + hmac.new(_signing_key(), payload, hashlib.sha256).digest() + payload
+
+
+def verified(data: bytes) -> bytes:
+    """The pickle inside a signed blob; ``UnsignedModel`` unless the signature is this installation's."""
+    if not data.startswith(SIGNED) or len(data) < len(SIGNED) + 32:
+        raise UnsignedModel("the classifier is not signed by this installation")
+    digest, payload = data[len(SIGNED):len(SIGNED) + 32], data[len(SIGNED) + 32:]
+    if not hmac.compare_digest(digest, hmac.new(_signing_key(), payload, hashlib.sha256).digest()):
+        raise UnsignedModel("the classifier's signature does not match: it was altered or signed elsewhere")
+    return payload
 
 
 @functools.lru_cache(maxsize=256)
