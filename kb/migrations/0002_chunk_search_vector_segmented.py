@@ -9,20 +9,18 @@ from typing import Any
 
 from django.db import migrations
 
+from tenants.migration_tools import each_tenant
+
 
 def rebuild_search_vectors(apps: Any, schema_editor: Any) -> None:
     from kb.indexing import search_vector_expression
 
     db = schema_editor.connection.alias
-    Tenant = apps.get_model("tenants", "Tenant")
     Chunk = apps.get_model("kb", "Chunk")
-    with schema_editor.connection.cursor() as cursor:
-        for tenant_id in Tenant.objects.using(db).values_list("id", flat=True):
-            cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
-            chunks = Chunk.objects.using(db).filter(tenant_id=tenant_id)
-            for chunk_id, heading, text in list(chunks.values_list("id", "heading", "text")):
-                chunks.filter(id=chunk_id).update(search_vector=search_vector_expression(heading=heading, text=text))
-        cursor.execute("SELECT set_config('app.tenant_id', '', true)")
+    for tenant_id in each_tenant(apps, schema_editor):
+        chunks = Chunk.objects.using(db).filter(tenant_id=tenant_id)
+        for chunk_id, heading, text in list(chunks.values_list("id", "heading", "text")):
+            chunks.filter(id=chunk_id).update(search_vector=search_vector_expression(heading=heading, text=text))
 
 
 class Migration(migrations.Migration):
