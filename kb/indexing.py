@@ -38,7 +38,9 @@ def current_model() -> str:
 
 
 def _embedder(model: str) -> Embedder:
-    return lambda texts: embeddings.embed(texts, name=model, batch_size=EMBED_BATCH)
+    # Through the process's cache: re-indexing an edited article embeds only its changed chunks and sentences, and
+    # the answering path then finds this article's sentences already there.
+    return lambda texts: embeddings.embed_cached(texts, name=model, role="passage", batch_size=EMBED_BATCH)
 
 
 def search_vector_expression(*, heading: str, text: str) -> CombinedExpression:

@@ -118,7 +118,8 @@ def cache_store(texts: Sequence[str], vectors: np.ndarray, *, name: str | None =
         _CACHE[(key, role, text)] = vector
 
 
-def embed_cached(texts: list[str], *, name: str | None = None, role: Role = "passage") -> np.ndarray:
+def embed_cached(texts: list[str], *, name: str | None = None, role: Role = "passage",
+                 batch_size: int = BATCH_SIZE) -> np.ndarray:
     """``embed`` with a per-process cache: article titles and passage sentences recur across questions, so the
     answering path embeds only what it has not seen (usually just the customer's message)."""
     import numpy as np
@@ -128,7 +129,7 @@ def embed_cached(texts: list[str], *, name: str | None = None, role: Role = "pas
     if missing:
         if len(_CACHE) + len(missing) > CACHE_SIZE:
             _CACHE.clear()  # crude but bounded; a full cache refills from the next few questions
-        for text, vector in zip(missing, embed(missing, name=name, role=role), strict=True):
+        for text, vector in zip(missing, embed(missing, name=name, role=role, batch_size=batch_size), strict=True):
             _CACHE[(key, role, text)] = vector
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
