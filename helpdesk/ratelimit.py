@@ -18,14 +18,7 @@ clock = time.time  # the windows' clock (tests hold it still)
 
 def hit(*, scope: str, limit: int, window_s: int = 60) -> bool:
     """Count one event in ``scope``'s current window; False once the window holds more than ``limit``."""
-    window = int(clock() // window_s)
-    key = make_key(f"rl:{scope}:{window}")
-    pipe = client().pipeline(transaction=False)
-    # SET NX EX then INCR (not EXPIRE NX, which Redis < 7 lacks): the window key always expires.
-    pipe.set(key, 0, ex=window_s + 1, nx=True)
-    pipe.incr(key)
-    _, count = pipe.execute()
-    return int(count) <= limit
+    return hits(scopes=[(scope, limit)], window_s=window_s) is None
 
 
 def hits(*, scopes: list[tuple[str, int]], window_s: int = 60) -> str | None:
@@ -34,6 +27,7 @@ def hits(*, scopes: list[tuple[str, int]], window_s: int = 60) -> str | None:
     pipe = client().pipeline(transaction=False)
     keys = [make_key(f"rl:{scope}:{window}") for scope, _ in scopes]
     for key in keys:
+        # SET NX EX then INCR (not EXPIRE NX, which Redis < 7 lacks): the window key always expires.
         pipe.set(key, 0, ex=window_s + 1, nx=True)
         pipe.incr(key)
     results = pipe.execute()

@@ -69,11 +69,11 @@ def unit_texts(draft: ChunkDraft) -> list[str]:
 @transaction.atomic
 def chunks_swap(
     *, tenant: Tenant, article_id: int, revision_id: int, model: str, drafts: Sequence[ChunkDraft],
-    vectors: np.ndarray, unit_vectors: Sequence[np.ndarray] | None = None,
+    vectors: np.ndarray, units: Sequence[tuple[list[str], np.ndarray]] | None = None,
 ) -> int:
     """Replace the article's chunks of ``model`` with the given ones, atomically. Returns how many were stored.
 
-    ``unit_vectors``: per draft, the embeddings of its ``unit_texts`` (none: the reader embeds them when asked)."""
+    ``units``: per draft, its ``unit_texts`` and their embeddings (none: the reader embeds them when asked)."""
     # The row lock orders concurrent swaps of one article, and makes the staleness check hold until commit.
     article = Article.objects.for_tenant(tenant).select_for_update().filter(id=article_id).first()
     if article is None or article.status != ArticleStatus.PUBLISHED:
@@ -86,8 +86,8 @@ def chunks_swap(
         Chunk(tenant=tenant, article_id=article_id, revision_id=revision_id, ordinal=draft.ordinal,
               heading=draft.heading, text=draft.text, embedding=vector, embedding_model=model,
               search_vector=search_vector_expression(heading=draft.heading, text=draft.text),
-              unit_texts=unit_texts(draft) if unit_vectors is not None else [],
-              unit_vectors=unit_vectors[n].astype("float32").tobytes() if unit_vectors is not None else b"")
+              unit_texts=units[n][0] if units is not None else [],
+              unit_vectors=units[n][1].astype("float32").tobytes() if units is not None else b"")
         for n, (draft, vector) in enumerate(zip(drafts, vectors, strict=True))
     ])
     return len(drafts)
@@ -130,16 +130,20 @@ def articles_index(
     # One embedding run for the chunks and the reader's units: the model is the slow part, batches share it.
     texts = [draft.embedding_input() for draft in drafts_all] + [text for texts in units_all for text in texts]
     vectors = (embedder or _embedder(model))(texts) if texts else None
-    stored, offset, unit_offset = 0, 0, len(drafts_all)
+    if vectors is None:
+        return 0
+    # The unit vectors follow the chunk vectors, draft after draft.
+    units: list[tuple[list[str], np.ndarray]] = []
+    start = len(drafts_all)
+    for texts_of_draft in units_all:
+        units.append((texts_of_draft, vectors[start:start + len(texts_of_draft)]))
+        start += len(texts_of_draft)
+    stored, offset = 0, 0
     for article_id, revision_id, drafts in work:
-        assert vectors is not None
-        per_draft = []
-        for texts_of_draft in units_all[offset:offset + len(drafts)]:
-            per_draft.append(vectors[unit_offset:unit_offset + len(texts_of_draft)])
-            unit_offset += len(texts_of_draft)
+        end = offset + len(drafts)
         stored += chunks_swap(tenant=tenant, article_id=article_id, revision_id=revision_id, model=model,
-                              drafts=drafts, vectors=vectors[offset:offset + len(drafts)], unit_vectors=per_draft)
-        offset += len(drafts)
+                              drafts=drafts, vectors=vectors[offset:end], units=units[offset:end])
+        offset = end
     return stored
 
 
