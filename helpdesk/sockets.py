@@ -18,6 +18,17 @@ from helpdesk.text import has_lone_surrogate, has_nul
 CLOSE_REVOKED = 4403  # the member was removed from the tenant while the socket was open
 
 
+def origin_allowed(scope: dict[str, Any], allowed: list[str]) -> bool:
+    """Browsers always send Origin: a page of the same host, or one of the ``allowed`` origins, may open the socket.
+    No Origin: not a browser (an app or a test client), which other credentials must authenticate."""
+    headers = dict(scope.get("headers") or [])
+    origin = headers.get(b"origin", b"").decode("latin-1").rstrip("/").lower()
+    if not origin:
+        return True
+    host = headers.get(b"host", b"").decode("latin-1").lower()
+    return origin.split("://", 1)[-1] == host or origin in allowed
+
+
 class JsonSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     max_frame_bytes = 4 * 1024  # a subclass that takes messages raises it
     revocable_group = ""

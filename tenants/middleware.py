@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -20,6 +19,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from helpdesk.sockets import origin_allowed
 from tenants import selectors
 from tenants.models import Membership, Tenant
 from tenants.rls import tenant_context
@@ -106,22 +106,11 @@ class TenantWebsocketMiddleware:
             scope["tenant"] = tenant
             user = scope.get("user")
             if (tenant is not None and match.group("kind") == "t" and user is not None and user.is_authenticated
-                    and same_site(scope)):
+                    # Cross-site WebSocket hijacking: a site the agent visits would open this socket with their
+                    # session cookie, so only this site's pages (its Host, or SITE_URL's origin) may.
+                    and origin_allowed(scope, [settings.SITE_URL.lower().rstrip("/")])):
                 scope["membership"] = await sync_to_async(_membership)(tenant, user)
         return await self.app(scope, receive, send)
-
-
-def same_site(scope: dict[str, Any]) -> bool:
-    """An agent socket opened by a page of this site. Browsers send the page's Origin with every WebSocket and the
-    session cookie with it, so without this check any site an agent visits could open their console socket and
-    read their chats (cross-site WebSocket hijacking). A client that sends no Origin is not a browser page."""
-    headers = dict(scope.get("headers") or [])
-    origin = headers.get(b"origin", b"").decode("latin-1").strip().lower()
-    if not origin:
-        return True
-    host = origin.split("://", 1)[-1].rstrip("/")
-    own = {headers.get(b"host", b"").decode("latin-1").lower(), urlsplit(settings.SITE_URL).netloc.lower()}
-    return host in own - {""}
 
 
 def _membership(tenant: Tenant, user: Any) -> Membership | None:

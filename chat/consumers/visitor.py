@@ -9,17 +9,8 @@ from chat.consumers.base import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, ChatSocket, Fr
 from chat.models import Conversation, Status, Visitor
 from chat.payloads import message_payload
 from helpdesk import ratelimit
+from helpdesk.sockets import origin_allowed
 from tenants.models import Tenant
-
-
-def origin_allowed(scope: dict[str, Any], allowed: list[str]) -> bool:
-    """Browsers always send Origin: the tenant's own hosted page (same host) or one of its allowed origins."""
-    headers = dict(scope.get("headers") or [])
-    origin = headers.get(b"origin", b"").decode("latin-1").rstrip("/").lower()
-    if not origin:
-        return True  # not a browser (an app or a test client); the signed token is what authenticates
-    host = headers.get(b"host", b"").decode("latin-1").lower()
-    return origin.split("://", 1)[-1] == host or origin in allowed
 
 
 def _open(tenant: Tenant, token: str) -> tuple[Visitor, Conversation, dict[str, Any]] | None:
