@@ -100,7 +100,8 @@ def embed(texts: list[str], *, name: str | None = None, batch_size: int = BATCH_
 
 
 def embed_one(text: str, *, name: str | None = None, role: Role = "query") -> list[float]:
-    return [float(x) for x in embed([text], name=name, role=role)[0]]
+    # Cached: the answering path embeds the customer's message for search, for the reader and for the decision.
+    return [float(x) for x in embed_cached([text], name=name, role=role)[0]]
 
 
 _CACHE: dict[tuple[str, str, str], np.ndarray] = {}
