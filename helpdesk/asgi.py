@@ -13,8 +13,11 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs the app registry loaded above)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from helpdesk.checks import start_refuse_unsafe  # noqa: E402
 from helpdesk.routing import websocket_urlpatterns  # noqa: E402
 from tenants.middleware import TenantWebsocketMiddleware  # noqa: E402
+
+start_refuse_unsafe()
 
 # Everything loaded at start-up (Django, the apps, URL conf) lives as long as the process: keep it out of the
 # garbage collector's scans, whose full passes otherwise stall every open socket of a busy process.

@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from celery import Celery, Task
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
@@ -28,3 +29,13 @@ class TenantTask(Task):  # type: ignore[type-arg]
 
         with tenant_context(int(tenant_id)):
             return super().__call__(tenant_id, *args, **kwargs)
+
+
+@worker_init.connect
+def _worker_refuse_unsafe(**kwargs: Any) -> None:
+    import django
+
+    from helpdesk.checks import start_refuse_unsafe
+
+    django.setup()
+    start_refuse_unsafe()

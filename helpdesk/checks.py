@@ -3,6 +3,8 @@ production, beyond Django's own list.
 
 - the development SECRET_KEY: it signs customer portal links whose payload is guessable, so anyone could read any
   customer's tickets;
+- ALLOWED_HOSTS "*": any Host header would be served (tenants' custom domains need no wildcard, see
+  tenants.middleware.HostMiddleware);
 - no FIELD_ENCRYPTION_KEYS: tenants' secrets would be encrypted with a key derived from SECRET_KEY, and rotating
   one would make the other unreadable;
 - migrations and the application on one database role, or an application role that can bypass row-level
@@ -16,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
 
@@ -28,6 +31,9 @@ def settings_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if not settings.FIELD_ENCRYPTION_KEYS:
         problems.append(Warning("FIELD_ENCRYPTION_KEYS is not set: tenants' secrets use a key derived from "
                                 "SECRET_KEY.", hint="See README, Deploying safely.", id="helpdesk.W002"))
+    if "*" in settings.SERVED_HOSTS:
+        problems.append(Error("ALLOWED_HOSTS allows any host.", hint="List the hosts this installation serves "
+                              "(tenants' custom domains are allowed on top).", id="helpdesk.E006"))
     app, owner = settings.DATABASES["default"], settings.DATABASES["owner"]
     if (app.get("USER"), app.get("HOST"), app.get("NAME")) == (owner.get("USER"), owner.get("HOST"), owner.get("NAME")):
         problems.append(Error("DATABASE_OWNER_URL is unset or names the application's role.", hint="Give migrations "
@@ -56,3 +62,14 @@ def database_role_check(app_configs: Any = None, databases: Sequence[str] | None
                               "row-level security off.", hint="Let another role own the tables (DATABASE_OWNER_URL).",
                               id="helpdesk.E005"))
     return problems
+
+
+def start_refuse_unsafe() -> None:
+    """Called as the web and worker processes start: a site served over https is a deployment, and one with the
+    errors above does not start at all (an operator who never runs ``check --deploy`` still hears of them).
+    Plain-http development (bin/up on localhost) starts as before."""
+    if settings.DEBUG or not settings.SITE_URL.startswith("https://"):
+        return
+    errors = [problem for problem in settings_check() if isinstance(problem, Error)]
+    if errors:
+        raise ImproperlyConfigured("Refusing to start: " + " ".join(f"{e.id}: {e.msg} {e.hint}" for e in errors))

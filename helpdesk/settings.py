@@ -16,11 +16,18 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"  # refused by `manage.py check --deploy` (helpdesk/checks.py)
 SECRET_KEY = env_secret("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 # Hosted pages answer on <slug>.<HOSTED_BASE_DOMAIN> (and on a tenant's custom domain).
 HOSTED_BASE_DOMAIN = env_str("HOSTED_BASE_DOMAIN", "helpdesk.localhost")
+# The hosts this installation answers to (env ALLOWED_HOSTS, Django's syntax), plus tenants' verified custom
+# domains, which change at run time: tenants.middleware.HostMiddleware checks both, so Django's own check is open.
+# `check --deploy` refuses "*" here (helpdesk/checks.py).
+SERVED_HOSTS = env_list("ALLOWED_HOSTS", [
+    SITE_URL.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0], "." + HOSTED_BASE_DOMAIN, "localhost",
+    "127.0.0.1", "[::1]",
+])
+ALLOWED_HOSTS = ["*"]
 # A custom domain is accepted once the tenant publishes a TXT record proving it holds it (tenants/domains.py).
 CUSTOM_DOMAIN_VERIFICATION = env_bool("CUSTOM_DOMAIN_VERIFICATION", True)
 
@@ -45,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tenants.middleware.HostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("healthz", views.healthz, name="healthz"),
     path("signup/", tenant_views.signup, name="signup"),
+    path("signup/confirm/<str:token>/", tenant_views.signup_confirm, name="signup_confirm"),
     path("home/", tenant_views.home, name="home"),
     path("accounts/login/", tenant_views.login_view, name="login"),
     path("accounts/password_reset/", tenant_views.password_reset_view, name="password_reset"),

@@ -1,22 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 
-from tenants.models import Role, Tenant, User, slug_validator
+from tenants.models import Role, Tenant, slug_validator
 
 
-class SignupForm(forms.Form):
+class HelpDeskForm(forms.Form):
+    """A new help desk for a signed-in user."""
+
     company = forms.CharField(max_length=120, label="Company name")
     slug = forms.CharField(
         max_length=40, validators=[slug_validator], label="Help desk address",
         help_text="Lowercase letters, digits and hyphens; your help desk lives at /t/<address>/.",
     )
-    name = forms.CharField(max_length=120, label="Your name", required=False)
-    email = forms.EmailField(label="Work email", max_length=254)
-    password = forms.CharField(widget=forms.PasswordInput, min_length=8)
 
     def clean_slug(self) -> str:
         slug = str(self.cleaned_data["slug"]).strip().lower()
@@ -24,22 +21,25 @@ class SignupForm(forms.Form):
             raise forms.ValidationError("This address is already taken.")
         return slug
 
+
+class SignupForm(HelpDeskForm):
+    """Sign-up before an account exists: the password is chosen after the e-mail is confirmed."""
+
+    name = forms.CharField(max_length=120, label="Your name", required=False)
+    email = forms.EmailField(label="Work email", max_length=254)
+
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"]).strip().lower()
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        password, email = data.get("password"), data.get("email")
-        if password and email:
-            existing = User.objects.filter(email=email).first()
-            if existing is not None and not existing.check_password(password):
-                self.add_error("email", "An account with this email exists; use its password.")
-            elif existing is None:
-                try:
-                    validate_password(password)
-                except forms.ValidationError as exc:
-                    self.add_error("password", exc)
-        return data
+
+class SignupConfirmForm(forms.Form):
+    name = forms.CharField(max_length=120, label="Your name", required=False)
+    password = forms.CharField(widget=forms.PasswordInput, min_length=8, label="Choose a password")
+
+    def clean_password(self) -> str:
+        password = str(self.cleaned_data["password"])
+        validate_password(password)
+        return password
 
 
 class InviteForm(forms.Form):

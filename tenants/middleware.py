@@ -16,7 +16,9 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import DisallowedHost
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.request import split_domain_port, validate_host
 from django.shortcuts import redirect
 
 from helpdesk.sockets import origin_allowed
@@ -38,6 +40,24 @@ def tenant_for_host(host: str) -> Tenant | None:
     if host in {"localhost", "127.0.0.1", base} or not host:
         return None
     return selectors.tenant_by_domain(host)
+
+
+class HostMiddleware:
+    """Host header validation, first in MIDDLEWARE. Django's ALLOWED_HOSTS is a fixed list, but tenants add
+    custom domains at run time, so Django's check is left open ("*", as its documentation advises for dynamic
+    hosts) and this one allows the operator's SERVED_HOSTS plus the custom domains of active tenants. Links in
+    e-mails come from SITE_URL whatever the Host, so a forged Host cannot poison them either way."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        raw = request._get_raw_host()  # type: ignore[attr-defined]  # Django's read of Host, before validation
+        domain, _ = split_domain_port(raw)
+        if not domain or not (validate_host(domain, settings.SERVED_HOSTS) or tenant_for_host(domain) is not None):
+            # Django answers a SuspiciousOperation with 400 and logs it under django.security.DisallowedHost.
+            raise DisallowedHost(f"Invalid HTTP_HOST header: {raw!r}.")
+        return self.get_response(request)
 
 
 class TenantMiddleware:

@@ -7,8 +7,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from helpdesk.realtime import MEMBER_REVOKED, publish_on_commit
@@ -17,6 +23,8 @@ from tenants.models import RESERVED_SLUGS, ApiKey, AuditEvent, Invitation, Membe
 from tenants.rls import tenant_context
 
 INVITATION_TTL = timedelta(days=7)
+SIGNUP_TTL = timedelta(days=1)
+SIGNUP_SALT = "tenants.signup"
 API_KEY_PREFIX = "hd_"
 
 
@@ -65,6 +73,59 @@ def tenant_create(
         Membership.objects.create(tenant=tenant, user=user, role=Role.OWNER)
         audit_record(tenant=tenant, actor=user, action="tenant.created", target=slug)
     return tenant
+
+
+@dataclass(frozen=True)
+class PendingSignup:
+    company: str
+    slug: str
+    name: str
+    email: str
+
+
+def signup_request(*, company: str, slug: str, name: str, email: str) -> None:
+    """Mail the address a link that finishes the sign-up, or, when it already has an account, a note saying so.
+    The page says "check your inbox" either way: sign-up must not tell strangers who has an account, nor accept a
+    password for one (that would be a second login form without the login's limits)."""
+    _validate_slug(slug)
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        body = render_to_string("tenants/email/signup_exists.txt", {
+            "login_url": settings.SITE_URL + reverse("login"), "signup_url": settings.SITE_URL + reverse("signup"),
+            "company": company,
+        })
+    else:
+        token = signing.dumps({"company": company, "slug": slug, "name": name, "email": email}, salt=SIGNUP_SALT)
+        body = render_to_string("tenants/email/signup_confirm.txt", {
+            "url": settings.SITE_URL + reverse("signup_confirm", kwargs={"token": token}), "company": company,
+            "hours": int(SIGNUP_TTL.total_seconds() // 3600),
+        })
+    send_mail("Finish creating your help desk", body, None, [email])
+
+
+def signup_pending(token: str) -> PendingSignup:
+    """The sign-up a mailed link stands for; a forged, expired or already used link is a ValidationError."""
+    try:
+        data = signing.loads(token, salt=SIGNUP_SALT, max_age=SIGNUP_TTL)
+        pending = PendingSignup(company=str(data["company"]), slug=str(data["slug"]), name=str(data["name"]),
+                                email=str(data["email"]))
+    except (signing.BadSignature, KeyError, TypeError) as exc:
+        raise ValidationError({"__all__": "This link is invalid or has expired. Sign up again."}) from exc
+    if User.objects.filter(email=pending.email).exists():
+        raise ValidationError({"__all__": "This link has been used. Sign in instead."})
+    return pending
+
+
+def signup_confirm(*, token: str, name: str, password: str) -> tuple[Tenant, User]:
+    """Create the help desk and its owner from a confirmed sign-up link."""
+    pending = signup_pending(token)
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    tenant = tenant_create(slug=pending.slug, name=pending.company, owner_email=pending.email,
+                           owner_password=password, owner_name=name or pending.name)
+    return tenant, User.objects.get(email=pending.email)
 
 
 def require_role(membership: Membership | None, role: str) -> Membership:

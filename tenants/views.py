@@ -25,24 +25,47 @@ from tenants.rls import user_context
 from tenants.urls_helpers import tenant_reverse
 
 
-@limit_requests(Rule("signup-ip", client_ip, 10, window_s=3600))
+@limit_requests(Rule("signup-ip", client_ip, 10, window_s=3600),
+                Rule("signup-email", posted("email"), 3, window_s=3600))
 def signup(request: HttpRequest) -> HttpResponse:
-    form = forms.SignupForm(request.POST or None)
+    """Signed in: the new help desk is created at once. Signed out: a link is mailed first (services.signup_request)."""
+    owner = request.user if request.user.is_authenticated else None
+    signed_in = owner is not None
+    form = (forms.HelpDeskForm if signed_in else forms.SignupForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            tenant = services.tenant_create(
-                slug=data["slug"], name=data["company"], owner_email=data["email"],
-                owner_password=data["password"], owner_name=data["name"],
-            )
+            if owner is not None:
+                tenant = services.tenant_create(slug=data["slug"], name=data["company"],
+                                                owner_email=owner.email, owner_password=None)
+                return redirect(tenant_reverse(tenant, "tenant_home"))
+            services.signup_request(company=data["company"], slug=data["slug"], name=data["name"],
+                                    email=data["email"])
+            return render(request, "tenants/signup_sent.html", {"email": data["email"]})
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "tenants/signup.html", {"form": form, "signed_in": signed_in}, status=status)
+
+
+@limit_requests(Rule("signup-confirm-ip", client_ip, 20, window_s=3600))
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        pending = services.signup_pending(token)
+    except ValidationError as exc:
+        return render(request, "tenants/signup_confirm.html", {"invalid": exc.messages[0]}, status=400)
+    form = forms.SignupConfirmForm(request.POST or None, initial={"name": pending.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenant, user = services.signup_confirm(token=token, name=form.cleaned_data["name"],
+                                                   password=form.cleaned_data["password"])
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            user = User.objects.get(email=data["email"])
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(tenant_reverse(tenant, "tenant_home"))
     status = 400 if request.method == "POST" else 200
-    return render(request, "tenants/signup.html", {"form": form}, status=status)
+    return render(request, "tenants/signup_confirm.html", {"form": form, "pending": pending}, status=status)
 
 
 @login_required

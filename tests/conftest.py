@@ -69,6 +69,15 @@ def _database_first(django_db_setup: None) -> None:
     """Build the test database before any session fixture starts an event loop (Playwright's does)."""
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_client_host() -> None:
+    """Django's test client sends Host "testserver" (pytest-django adds it to ALLOWED_HOSTS, which this project
+    leaves open for tenants.middleware.HostMiddleware to check against SERVED_HOSTS)."""
+    from django.conf import settings
+
+    settings.SERVED_HOSTS = [*settings.SERVED_HOSTS, "testserver"]
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
     """Each test starts with empty request budgets: the suite logs in and searches from one address far faster

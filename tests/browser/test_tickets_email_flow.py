@@ -7,11 +7,8 @@ goes out as an email threaded to the original, and the customer's answer lands o
 from __future__ import annotations
 
 import os
-import tempfile
-import time
 from email import policy
 from email.parser import BytesParser
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,29 +16,13 @@ from playwright.sync_api import Page, expect
 
 from tenants.models import Membership
 from tenants.rls import tenant_context
+from tests.browser.conftest import sent_mail
 from tests.factories import PASSWORD, MacroFactory
 from tests.tickets.conftest import mime
 from tickets import services
 from tickets.models import Message, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# The worker and web processes are started once per session from this environment, so this is set while the
-# tests are collected, before any of them starts: outgoing mail is written to files this test can read.
-MAIL_DIR = Path(os.environ.setdefault("EMAIL_FILE_PATH", tempfile.mkdtemp(prefix="helpdesk-mail-")))
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-
-
-def _sent_mail(containing: bytes, timeout: float = 30) -> bytes:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for path in sorted(MAIL_DIR.glob("*.log")):
-            data = path.read_bytes()
-            for chunk in data.split(b"\n" + b"-" * 79 + b"\n"):
-                if containing in chunk:
-                    return chunk.strip() + b"\n"
-        time.sleep(0.3)
-    raise AssertionError(f"no mail containing {containing!r} in {MAIL_DIR}")
 
 
 def test_email_to_ticket_macro_reply_threaded_answer(page: Page, asgi_server: str, celery_worker_process,
@@ -80,7 +61,7 @@ def test_email_to_ticket_macro_reply_threaded_answer(page: Page, asgi_server: st
     expect(page.locator("#ticket-status")).to_have_text("Pending")
 
     # 4. The reply went out by email (through the worker), threaded to the customer's message.
-    raw_reply = _sent_mail(b"It should arrive by Friday.")
+    raw_reply = sent_mail(b"It should arrive by Friday.")
     reply = BytesParser(policy=policy.default).parsebytes(raw_reply)
     assert reply["To"] == "jane@example.test"
     assert reply["In-Reply-To"] == "<plain-1@mail.example.test>"

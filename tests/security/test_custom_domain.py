@@ -31,6 +31,7 @@ def _save(client, domain: str):
 def test_a_domain_that_is_the_service_or_not_a_host_name_is_refused(client, alice, acme, settings, txt,
                                                                     domain) -> None:
     settings.SITE_URL = "https://help.example.com"
+    settings.SERVED_HOSTS = [*settings.SERVED_HOSTS, "help.example.com"]
     client.force_login(alice)
     response = _save(client, domain)
     assert response.status_code == 400 and "custom_domain" in response.context["form"].errors

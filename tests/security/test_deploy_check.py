@@ -59,3 +59,8 @@ def test_https_sites_get_secure_cookies_and_hsts(production) -> None:
     assert "security.W012" not in production.stderr and "security.W004" not in production.stderr
     # The test run itself is plain http, where secure cookies would break sign-in.
     assert settings.SESSION_COOKIE_SECURE is settings.SITE_URL.startswith("https://")
+
+
+def test_serving_any_host_is_refused() -> None:
+    result = _check(ALLOWED_HOSTS="*")
+    assert result.returncode != 0 and "helpdesk.E006" in result.stderr
