@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django import forms
 
@@ -70,6 +71,27 @@ class MacroForm(forms.Form):
 
 class TeamForm(forms.Form):
     name = forms.CharField(max_length=120)
+
+
+class MailboxForm(forms.Form):
+    """The tenant's IMAP mailbox. Write-only password: stored encrypted, never rendered back (render_value=False)."""
+
+    host = forms.CharField(max_length=253, label="IMAP server", help_text="Such as imap.example.com, on the internet.")
+    port = forms.IntegerField(min_value=1, max_value=65535, initial=993, required=False, label="Port",
+                              help_text="IMAP over TLS; usually 993.")
+    user = forms.CharField(max_length=254, label="User name")
+    password = forms.CharField(
+        required=False, max_length=500, strip=False, label="Password",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Stored encrypted and never shown again.",
+    )
+    folder = forms.CharField(max_length=200, initial="INBOX", required=False, label="Folder")
+
+    def __init__(self, *args: Any, password_hint: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if password_hint:
+            self.fields["password"].help_text = (f"A password ending {password_hint} is stored. Leave blank to keep "
+                                                 "the current password.")
 
 
 WEEKDAYS = list(enumerate(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -207,6 +207,37 @@ def macro_get(*, tenant: Tenant, macro_id: int) -> Macro:
 
 def sla_policy_default(*, tenant: Tenant) -> SlaPolicy | None:
     return SlaPolicy.objects.for_tenant(tenant).filter(is_default=True).first()
+
+
+IMAP_PORT = 993
+IMAP_FOLDER = "INBOX"
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """The tenant's IMAP mailbox, kept in ``tenant.settings`` (keys ``imap_*``). The password stays encrypted here:
+    only the poller decrypts it, so nothing that renders a page can show it by mistake."""
+
+    host: str
+    port: int
+    user: str
+    folder: str
+    password_hint: str  # its last characters, as helpdesk.crypto.secret_hint shows them
+    password_encrypted: str = field(repr=False)
+
+
+def mailbox_get(*, tenant: Tenant) -> Mailbox | None:
+    """None when the tenant has no mailbox."""
+    config = tenant.settings
+    host = str(config.get("imap_host") or "")
+    if not host:
+        return None
+    return Mailbox(
+        host=host, port=query_int(config.get("imap_port"), maximum=65535) or IMAP_PORT,
+        user=str(config.get("imap_user") or ""), folder=str(config.get("imap_folder") or IMAP_FOLDER),
+        password_hint=str(config.get("imap_password_hint") or ""),
+        password_encrypted=str(config.get("imap_password_encrypted") or ""),
+    )
 
 
 def webhook_list(*, tenant: Tenant) -> QuerySet[Webhook]:

@@ -18,7 +18,7 @@ from helpdesk.celery import TenantTask
 from tenants.models import Tenant
 from tenants.selectors import tenant_get
 from tickets import services
-from tickets.mail import outbound
+from tickets.mail import imap, outbound
 from tickets.models import DeliveryStatus, Message, Ticket, TicketEvent
 
 RETRYABLE_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
@@ -82,11 +82,12 @@ def sla_check_all() -> int:
     return len(tenant_ids)
 
 
-@shared_task(base=TenantTask, acks_late=True)
+# The hard time limit ends the worker process (prefork pool) of a poll whose server drips one message past the
+# poll's own deadline; nothing is lost, since mail is marked seen only after it was ingested.
+# Acknowledged at start: a poll may outlast the broker's visibility timeout, and the next beat polls again anyway.
+@shared_task(base=TenantTask, acks_late=False, time_limit=imap.POLL_TIME_LIMIT_SECONDS)
 def imap_poll(tenant_id: int) -> int:
-    from tickets.mail.imap import poll_mailbox
-
-    return poll_mailbox(tenant=tenant_get(tenant_id=tenant_id))
+    return imap.poll_mailbox(tenant=tenant_get(tenant_id=tenant_id))
 
 
 @shared_task(acks_late=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -22,13 +23,47 @@ def email_settings(request: TenantRequest) -> HttpResponse:
     secret = None
     if request.method == "POST":
         secret = services.inbound_secret_rotate(tenant=request.tenant, actor=request.membership)
+    return _email_page(request, secret=secret)
+
+
+@require_POST
+def mailbox_save(request: TenantRequest) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    mailbox = selectors.mailbox_get(tenant=request.tenant)
+    form = forms.MailboxForm(request.POST, password_hint=mailbox.password_hint if mailbox else "")
+    if form.is_valid():
+        try:
+            services.mailbox_configure(tenant=request.tenant, actor=request.membership, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Mailbox saved.")
+            return redirect(tenant_reverse(request.tenant, "tickets:email_settings"))
+    return _email_page(request, mailbox_form=form, status=400)
+
+
+@require_POST
+def mailbox_remove(request: TenantRequest) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    services.mailbox_remove(tenant=request.tenant, actor=request.membership)
+    messages.success(request, "Mailbox removed: its mail is no longer fetched.")
+    return redirect(tenant_reverse(request.tenant, "tickets:email_settings"))
+
+
+def _email_page(request: TenantRequest, *, secret: str | None = None, mailbox_form: forms.MailboxForm | None = None,
+                status: int = 200) -> HttpResponse:
+    mailbox = selectors.mailbox_get(tenant=request.tenant)
+    if mailbox_form is None:
+        initial = {"host": mailbox.host, "port": mailbox.port, "user": mailbox.user,
+                   "folder": mailbox.folder} if mailbox else {}
+        mailbox_form = forms.MailboxForm(initial=initial, password_hint=mailbox.password_hint if mailbox else "")
     context = {
         "address": inbound_address(request.tenant), "secret": secret,
         "has_secret": bool(request.tenant.settings.get("inbound_secret_hash")),
         "webhook_url": request.build_absolute_uri(tenant_reverse(request.tenant, "api_inbound_email")),
-        "imap_host": request.tenant.settings.get("imap_host", ""),
+        "mailbox": mailbox, "mailbox_form": mailbox_form, "polling_enabled": settings.IMAP_POLLING_ENABLED,
     }
-    return render(request, "tickets/setup_email.html", context)
+    return render(request, "tickets/setup_email.html", context, status=status)
 
 
 def setup(request: TenantRequest) -> HttpResponse:

@@ -6,8 +6,10 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from helpdesk.crypto import secret_encrypt
 from tenants.models import Membership
 from tenants.rls import tenant_context
+from tests.helpers import FakeImapServer
 from tests.tickets.conftest import mime
 from tickets import services
 from tickets.mail.parse import parse_email
@@ -213,48 +215,31 @@ class TestThreading:
         assert message["In-Reply-To"] == "<plain-1@mail.example.test>"
 
 
-class FakeImap:
-    """A stand-in for the mail server (an external system): two unseen messages, one unusable."""
-
-    stored: list[tuple[str, str, str]] = []
-    opened: list[dict] = []
-
-    def __init__(self, host, port, ssl_context=None, timeout=None):
-        self.host, self.port = host, port
-        FakeImap.opened.append({"host": host, "ssl_context": ssl_context, "timeout": timeout})
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def login(self, user, password):
-        assert (user, password) == ("support", "pw")
-
-    def select(self, folder):
-        assert folder == "INBOX"
-
-    def search(self, charset, criterion):
-        assert criterion == "UNSEEN"
-        return "OK", [b"1 2"]
-
-    def fetch(self, number, parts):
-        raw = mime("plain.eml") if number == "1" else mime("malformed.eml")
-        return "OK", [(b"1 (BODY[] {%d}" % len(raw), raw), b")"]
-
-    def store(self, number, command, flags):
-        FakeImap.stored.append((number, command, flags))
-
-
 def test_imap_polling_ingests_unseen_mail_and_marks_it_seen(acme, monkeypatch, public_dns):
     from tickets.mail import imap
 
-    monkeypatch.setattr(imap.imaplib, "IMAP4_SSL", FakeImap)
-    FakeImap.stored, FakeImap.opened = [], []
-    acme.settings = {"imap_host": "imap.example.test", "imap_user": "support", "imap_password": "pw"}
+    server = FakeImapServer({"1": mime("plain.eml"), "2": mime("malformed.eml")}).install(monkeypatch)
+    acme.settings = {"imap_host": "imap.example.test", "imap_user": "support",
+                     "imap_password_encrypted": secret_encrypt("pw")}
     with tenant_context(acme.id):
         assert imap.poll_mailbox(tenant=acme) == 2
         assert imap.poll_mailbox(tenant=acme) == 2  # re-polled before the flags stuck: still one ticket
         assert Ticket.objects.get().subject == "My card has not arrived"
-    assert ("1", "+FLAGS", "\\Seen") in FakeImap.stored and ("2", "+FLAGS", "\\Seen") in FakeImap.stored
+    assert server.logins == [("support", "pw")] * 2 and server.selected == ['"INBOX"'] * 2
+    assert ("1", "+FLAGS", "\\Seen") in server.stored and ("2", "+FLAGS", "\\Seen") in server.stored
+
+
+def test_a_configured_mailbox_is_polled_with_its_decrypted_password(acme, alice, monkeypatch, public_dns):
+    from tickets.mail import imap
+
+    server = FakeImapServer({"1": mime("plain.eml")}, user="support@acme.example",
+                            password="correct-horse-battery-9876").install(monkeypatch)
+    with tenant_context(acme.id):
+        services.mailbox_configure(tenant=acme, actor=Membership.objects.get(tenant=acme, user=alice),
+                                   host="IMAP.Acme.Example", port=None, user="support@acme.example",
+                                   password="correct-horse-battery-9876", folder="Support tickets")
+        acme.refresh_from_db()
+        assert imap.poll_mailbox(tenant=acme) == 1
+    assert [(o["host"], o["port"]) for o in server.opened] == [("imap.acme.example", 993)]
+    assert server.logins == [("support@acme.example", "correct-horse-battery-9876")]
+    assert server.selected == ['"Support tickets"']

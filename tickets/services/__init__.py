@@ -5,6 +5,8 @@ from __future__ import annotations
 from tickets.services.admin import (
     inbound_secret_check,
     inbound_secret_rotate,
+    mailbox_configure,
+    mailbox_remove,
     sla_policy_save,
     team_create,
     team_member_set_available,
@@ -49,6 +51,8 @@ __all__ = [
     "macro_create",
     "macro_render",
     "macro_validate_actions",
+    "mailbox_configure",
+    "mailbox_remove",
     "message_post_bot_reply",
     "sla_mark_breaches",
     "sla_policy_save",
