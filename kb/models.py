@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -12,6 +14,9 @@ from pgvector.django import HnswIndex, VectorField
 from tenants.models import TenantOwned, User
 
 EMBEDDING_DIMENSIONS = 384  # ai.backends.embeddings.DIMENSIONS; a model with other dimensions needs a migration
+# A running import's heartbeat is written with its progress (each half second, or after each slower file): silent
+# this long, its worker is gone.
+IMPORT_STALLED_AFTER = timedelta(minutes=5)
 
 
 class Category(TenantOwned):
@@ -134,3 +139,55 @@ class Chunk(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.article_id}:{self.ordinal}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(TenantOwned):
+    """A zip of Markdown uploaded in the browser, imported by a worker (kb.importing.import_job_run).
+
+    The archive is kept only until the job finishes; the counts and errors are the report shown afterwards.
+    """
+
+    archive = models.BinaryField(default=bytes, blank=True)
+    archive_name = models.CharField(max_length=200, blank=True)
+    publish = models.BooleanField(default=False)
+    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    files_done = models.PositiveIntegerField(default=0)
+    files_total = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    categories = models.PositiveIntegerField(default=0)
+    errors = ArrayField(models.TextField(), default=list, blank=True)  # one line per file skipped or with a problem
+    failure = models.TextField(blank=True)  # why the whole import stopped, when it did
+    created_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(name="kb_importjob_recent", fields=["tenant", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.archive_name or 'import'} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but silent for longer than any one file takes: its worker was killed (the task is acknowledged
+        when it starts, so nothing redelivers it), and an admin may start it again."""
+        return (self.status == ImportStatus.RUNNING and self.heartbeat_at is not None
+                and timezone.now() - self.heartbeat_at > IMPORT_STALLED_AFTER)
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.files_done // self.files_total if self.files_total else 0

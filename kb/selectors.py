@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from kb.models import Article, ArticleFeedback, ArticleRevision, ArticleStatus, Category
+from kb.models import Article, ArticleFeedback, ArticleRevision, ArticleStatus, Category, ImportJob
 from kb.search import MODES, SearchHit, search
 from tenants.models import Tenant
 
@@ -109,6 +109,18 @@ def feedback_recent(*, tenant: Tenant, article: Article, limit: int = 20) -> Que
     return ArticleFeedback.objects.for_tenant(tenant).filter(article=article).exclude(comment="").order_by(
         "-created_at"
     )[:limit]
+
+
+# Import jobs, without their archives (up to 50 MB each until the job finishes).
+
+def import_job_list(*, tenant: Tenant, limit: int = 10) -> QuerySet[ImportJob]:
+    return ImportJob.objects.for_tenant(tenant).defer("archive").select_related("author").order_by(
+        "-created_at", "-id"
+    )[:limit]
+
+
+def import_job_get(*, tenant: Tenant, job_id: int) -> ImportJob:
+    return get_object_or_404(ImportJob.objects.for_tenant(tenant).defer("archive"), id=job_id)
 
 
 # Public side: published articles only.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-import zipfile
+from typing import TypedDict
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -191,22 +191,50 @@ def import_page(request: TenantRequest) -> HttpResponse:
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            with zipfile.ZipFile(form.cleaned_data["archive"]) as archive:
-                report = importing.import_files(
-                    tenant=request.tenant, author=request.user, files=importing.zip_files(archive),
-                    publish=form.cleaned_data["publish"],
-                )
-        except zipfile.BadZipFile:
-            form.add_error("archive", "This is not a zip file.")
+            job = importing.import_job_create(tenant=request.tenant, author=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            messages.success(request, f"Imported: {report.created} new, {report.updated} updated, "
-                                      f"{report.unchanged} unchanged, {report.categories} categories.")
-            for error in report.errors[:20]:
-                messages.error(request, error)
-            return redirect(tenant_reverse(request.tenant, "kb:articles"))
-    return render(request, "kb/import.html", {"form": form}, status=400 if form.errors else 200)
+            return redirect(tenant_reverse(request.tenant, "kb:import_job", job.id))
+    return render(request, "kb/import.html", {"form": form, "jobs": selectors.import_job_list(tenant=request.tenant)},
+                  status=400 if form.errors else 200)
+
+
+def import_job(request: TenantRequest, job_id: int) -> HttpResponse:
+    """The job's progress (kb-import.js polls ``import_job_status`` until it finishes or stalls), then its report."""
+    require_role(request.membership, Role.ADMIN)
+    return render(request, "kb/import_job.html",
+                  {"job": selectors.import_job_get(tenant=request.tenant, job_id=job_id)})
+
+
+class ImportJobStatus(TypedDict):
+    status: str
+    status_label: str
+    files_done: int
+    files_total: int
+    finished: bool
+    stalled: bool
+
+
+def import_job_status(request: TenantRequest, job_id: int) -> JsonResponse:
+    require_role(request.membership, Role.ADMIN)
+    job = selectors.import_job_get(tenant=request.tenant, job_id=job_id)
+    status = ImportJobStatus(status=job.status, status_label=job.get_status_display(), files_done=job.files_done,
+                             files_total=job.files_total, finished=job.is_finished, stalled=job.is_stalled)
+    return JsonResponse(status)
+
+
+@require_POST
+def import_job_restart(request: TenantRequest, job_id: int) -> HttpResponse:
+    require_role(request.membership, Role.ADMIN)
+    job = selectors.import_job_get(tenant=request.tenant, job_id=job_id)
+    try:
+        importing.import_job_restart(tenant=request.tenant, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Started again: the files imported before it stalled are left as they are.")
+    return redirect(tenant_reverse(request.tenant, "kb:import_job", job.id))
 
 
 def search(request: TenantRequest) -> HttpResponse:

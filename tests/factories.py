@@ -282,6 +282,13 @@ class ChunkFactory(TenantOwnedFactory):
     embedding_model = "test-model"
 
 
+class ImportJobFactory(TenantOwnedFactory):
+    class Meta:
+        model = "kb.ImportJob"
+
+    archive_name = factory.Sequence(lambda n: f"docs-{n}.zip")
+
+
 class AISettingsFactory(TenantOwnedFactory):
     class Meta:
         model = "ai.AISettings"
@@ -356,6 +363,7 @@ TENANT_FACTORIES: dict[str, type[TenantOwnedFactory]] = {
     "kb.ArticleRevision": ArticleRevisionFactory,
     "kb.ArticleFeedback": ArticleFeedbackFactory,
     "kb.Chunk": ChunkFactory,
+    "kb.ImportJob": ImportJobFactory,
     "ai.AISettings": AISettingsFactory,
     "ai.Trace": TraceFactory,
     "ai.ClassifierVersion": ClassifierVersionFactory,

@@ -23,3 +23,18 @@ def publish():
     return publish_indexed
 
 
+
+
+@pytest.fixture
+def import_worker(monkeypatch) -> list[int]:
+    """Import jobs run when their enqueue fires (on commit), as a worker would run them; returns the job ids."""
+    from kb import tasks
+
+    ran: list[int] = []
+
+    def delay(tenant_id: int, job_id: int) -> None:
+        ran.append(job_id)
+        tasks.import_job_run_task(tenant_id, job_id)
+
+    monkeypatch.setattr(tasks.import_job_run_task, "delay", delay)
+    return ran

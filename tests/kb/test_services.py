@@ -227,16 +227,19 @@ def test_import_a_zip_creates_categories_and_articles_and_is_idempotent(in_acme)
         "docs/../../etc/passwd.md": "nope",
         "docs/cards/deep/nested.md": "too deep",
     }
-    report = importing.import_files(tenant=in_acme, author=None, files=importing.zip_files(_zip(entries)),
-                                    publish=True, index="none")
+    errors: list[str] = []
+    report = importing.import_files(tenant=in_acme, author=None,
+                                    files=importing.zip_files(_zip(entries), errors=errors), publish=True,
+                                    index="none")
+    assert errors == []
     assert (report.created, report.categories) == (2, 1)
     lost = Article.objects.get(slug="lost-card")
     assert (lost.title, lost.tags, lost.category.title, lost.category.position) == (
         "Lost card", ["cards", "lost"], "Cards", 3)
     assert lost.is_published
     assert set(Article.objects.values_list("slug", flat=True)) == {"lost-card", "welcome"}
-    again = importing.import_files(tenant=in_acme, author=None, files=importing.zip_files(_zip(entries)),
-                                   index="none")
+    again = importing.import_files(tenant=in_acme, author=None,
+                                   files=importing.zip_files(_zip(entries), errors=errors), index="none")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     assert ArticleRevision.objects.filter(article=lost).count() == 1
 

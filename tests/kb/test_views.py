@@ -4,11 +4,12 @@ import io
 import zipfile
 
 import pytest
+from django.utils import timezone
 
 from kb import services
-from kb.models import Article, ArticleFeedback, ArticleRevision, Category
+from kb.models import IMPORT_STALLED_AFTER, Article, ArticleFeedback, ArticleRevision, Category, ImportJob
 from tenants.rls import tenant_context
-from tests.factories import ArticleFactory, CategoryFactory
+from tests.factories import ArticleFactory, CategoryFactory, ImportJobFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -86,16 +87,22 @@ def test_agents_cannot_author(client, acme, bob):
     client.force_login(bob)
     assert client.get("/t/acme/kb/").status_code == 200
     assert client.get("/t/acme/kb/search/?q=x").status_code == 200
-    for url in ["/t/acme/kb/new/", f"/t/acme/kb/{article.id}/", "/t/acme/kb/categories/", "/t/acme/kb/import/"]:
+    job = ImportJobFactory(tenant=acme)
+    for url in ["/t/acme/kb/new/", f"/t/acme/kb/{article.id}/", "/t/acme/kb/categories/", "/t/acme/kb/import/",
+                f"/t/acme/kb/imports/{job.id}/", f"/t/acme/kb/imports/{job.id}/status/"]:
         assert client.get(url).status_code == 403, url
-    assert client.post(f"/t/acme/kb/{article.id}/publish/").status_code == 403
+    for url in [f"/t/acme/kb/{article.id}/publish/", f"/t/acme/kb/imports/{job.id}/restart/"]:
+        assert client.post(url).status_code == 403, url
 
 
 def test_another_tenants_article_is_a_404(admin_client, acme, globex):
     theirs = ArticleFactory(tenant=globex)
-    for url in [f"/t/acme/kb/{theirs.id}/", f"/t/acme/kb/{theirs.id}/revisions/"]:
-        assert admin_client.get(url).status_code == 404
-    assert admin_client.post(f"/t/acme/kb/{theirs.id}/publish/").status_code == 404
+    their_job = ImportJobFactory(tenant=globex)
+    for url in [f"/t/acme/kb/{theirs.id}/", f"/t/acme/kb/{theirs.id}/revisions/",
+                f"/t/acme/kb/imports/{their_job.id}/", f"/t/acme/kb/imports/{their_job.id}/status/"]:
+        assert admin_client.get(url).status_code == 404, url
+    for url in [f"/t/acme/kb/{theirs.id}/publish/", f"/t/acme/kb/imports/{their_job.id}/restart/"]:
+        assert admin_client.post(url).status_code == 404, url
     assert admin_client.get("/t/globex/kb/").status_code == 404
 
 
@@ -138,39 +145,109 @@ def test_category_management(admin_client, acme, globex):
         assert not Category.objects.exists()
 
 
-def test_import_page_takes_a_zip_and_rejects_other_files(admin_client, acme):
+def _zip_upload(entries: dict[str, str | bytes]) -> io.BytesIO:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("billing/refunds.md", "---\ntitle: Refunds\n---\nMoney back.")
+        for name, content in entries.items():
+            archive.writestr(name, content)
     buffer.seek(0)
     buffer.name = "docs.zip"
-    response = admin_client.post("/t/acme/kb/import/", {"archive": buffer})
-    assert response.status_code == 302
+    return buffer
+
+
+def test_an_import_runs_as_a_job_whose_page_shows_progress_then_the_report(
+        admin_client, acme, import_worker, django_capture_on_commit_callbacks):
+    upload = _zip_upload({"billing/refunds.md": "---\ntitle: Refunds\n---\nMoney back."})
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = admin_client.post("/t/acme/kb/import/", {"archive": upload})
+    with tenant_context(acme.id):
+        job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/t/acme/kb/imports/{job.id}/"
+    page = admin_client.get(response["Location"])
+    assert b"Waiting for a worker" in page.content and b"js/kb-import.js" in page.content
+    status = admin_client.get(f"/t/acme/kb/imports/{job.id}/status/").json()
+    assert status == {"status": "queued", "status_label": "Queued", "files_done": 0, "files_total": 0,
+                      "finished": False, "stalled": False}
+    for callback in callbacks:
+        callback()
+    assert import_worker == [job.id]
+    status = admin_client.get(f"/t/acme/kb/imports/{job.id}/status/").json()
+    assert (status["status"], status["files_done"], status["files_total"], status["finished"]) == ("done", 1, 1, True)
+    page = admin_client.get(f"/t/acme/kb/imports/{job.id}/")
+    assert b"Imported: 1 new, 0 updated, 0 unchanged, 0 categories." in page.content
+    assert b"js/kb-import.js" not in page.content  # nothing left to poll
     with tenant_context(acme.id):
         assert Article.objects.get().title == "Refunds"
+
+
+def test_an_upload_that_is_not_a_zip_is_a_field_error_and_no_job(admin_client, acme):
     bad = io.BytesIO(b"not a zip")
     bad.name = "docs.zip"
     response = admin_client.post("/t/acme/kb/import/", {"archive": bad})
     assert response.status_code == 400
-    assert b"not a zip file" in response.content
+    assert "This is not a zip file." in response.context["form"].errors["archive"]
+    with tenant_context(acme.id):
+        assert not ImportJob.objects.exists()
 
 
-def test_import_survives_odd_files_and_reports_a_bad_category(admin_client, acme):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("cards/_category.md", "---\ntitle: Cards\nposition: \u00b2\n---\n")
-        archive.writestr("cards/lost.md", "---\ntitle: Lost\x00 card\n---\nFreeze\x00 it.")
-        archive.writestr("fees/_category.md", "---\ntitle: " + "t" * 500 + "\n---\n")
-        archive.writestr("fees/atm.md", b"---\ntitle: ATM\n---\nCosts \xff nothing.")
-    buffer.seek(0)
-    buffer.name = "docs.zip"
-    response = admin_client.post("/t/acme/kb/import/", {"archive": buffer}, follow=True)
+def test_import_survives_odd_files_and_reports_a_bad_category(admin_client, acme, import_worker,
+                                                             django_capture_on_commit_callbacks):
+    upload = _zip_upload({
+        "cards/_category.md": "---\ntitle: Cards\nposition: \u00b2\n---\n",
+        "cards/lost.md": "---\ntitle: Lost\x00 card\n---\nFreeze\x00 it.",
+        "fees/_category.md": "---\ntitle: " + "t" * 500 + "\n---\n",
+        "fees/atm.md": b"---\ntitle: ATM\n---\nCosts \xff nothing.",
+    })
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post("/t/acme/kb/import/", {"archive": upload})
+    response = admin_client.get(response["Location"])
     assert response.status_code == 200
     assert "fees/_category.md: Keep the title under 120 characters." in response.content.decode()
     with tenant_context(acme.id):
         assert dict(Category.objects.values_list("slug", "title")) == {"cards": "Cards", "fees": "Fees"}
         assert dict(Article.objects.values_list("title", "body")) == {
             "Lost card": "Freeze it.\n", "ATM": "Costs \ufffd nothing.\n"}
+
+
+def test_a_failed_import_shows_why(admin_client, acme):
+    job = ImportJobFactory(tenant=acme, status="failed", failure="The archive cannot be read as a zip file.")
+    response = admin_client.get(f"/t/acme/kb/imports/{job.id}/")
+    assert response.status_code == 200
+    assert b"The archive cannot be read as a zip file." in response.content
+    assert admin_client.get(f"/t/acme/kb/imports/{job.id}/status/").json()["finished"] is True
+
+
+def test_a_stalled_import_offers_to_start_it_again(admin_client, acme, import_worker,
+                                                   django_capture_on_commit_callbacks):
+    running = ImportJobFactory(tenant=acme, status="running", heartbeat_at=timezone.now())
+    assert admin_client.get(f"/t/acme/kb/imports/{running.id}/status/").json()["stalled"] is False
+    response = admin_client.post(f"/t/acme/kb/imports/{running.id}/restart/", follow=True)
+    assert b"Only an import that stalled can be started again" in response.content
+    stalled = ImportJobFactory(tenant=acme, status="running", heartbeat_at=timezone.now() - 2 * IMPORT_STALLED_AFTER,
+                               archive=b"not a zip")
+    assert admin_client.get(f"/t/acme/kb/imports/{stalled.id}/status/").json()["stalled"] is True
+    page = admin_client.get(f"/t/acme/kb/imports/{stalled.id}/")
+    assert b"Start it again" in page.content and b"js/kb-import.js" not in page.content
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/t/acme/kb/imports/{stalled.id}/restart/")
+    assert response.status_code == 302 and import_worker == [stalled.id]
+    assert b"cannot be read as a zip file" in admin_client.get(response["Location"]).content
+
+
+def test_the_import_page_lists_recent_jobs_in_constant_queries(admin_client, acme, globex, alice,
+                                                               django_assert_num_queries):
+    response = admin_client.get("/t/acme/kb/import/")
+    assert b"No imports yet" in response.content
+    ImportJobFactory(tenant=acme, author=alice, archive_name="handbook.zip", status="done", created=4)
+    ImportJobFactory(tenant=globex, archive_name="globex-secret.zip")
+    with django_assert_num_queries(10):
+        response = admin_client.get("/t/acme/kb/import/")
+    assert b"handbook.zip" in response.content and b"4 new" in response.content
+    assert b"globex-secret.zip" not in response.content and b"No imports yet" not in response.content
+    ImportJobFactory(tenant=acme, author=None, status="running", files_done=2, files_total=9)
+    with django_assert_num_queries(10):
+        response = admin_client.get("/t/acme/kb/import/")
+    assert b"2 of 9 files" in response.content
 
 
 class TestHelpCenter:
