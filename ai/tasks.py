@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+from typing import Any
 
 from celery import shared_task
 
 from helpdesk.celery import TenantTask
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(base=TenantTask, name="ai.tasks.ticket_message")
@@ -16,20 +20,42 @@ def ticket_message(tenant_id: int, message_id: int) -> None:
     tickets.ticket_message_process(tenant_id=tenant_id, message_id=message_id)
 
 
-@shared_task(base=TenantTask, name="ai.tasks.chat_answer")
+class ChatAnswerTask(TenantTask):
+    """A chat answer that finally fails (retries spent, or an error no retry cures) hands the conversation to a
+    person: the customer hears that someone is coming instead of waiting on a bot that will never answer."""
+
+    abstract = True
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        from ai.services import chat
+
+        tenant_id, conversation_id = int(args[0]), int(args[1])
+        try:
+            chat.chat_answer_failed(tenant_id=tenant_id, conversation_id=conversation_id)
+        except Exception:
+            logger.exception("tenant %s: could not hand conversation %s to a person after the answer failed",
+                             tenant_id, conversation_id)
+
+
+@shared_task(base=ChatAnswerTask, name="ai.tasks.chat_answer")
 def chat_answer(tenant_id: int, conversation_id: int, message_id: int) -> None:
     """Answers the conversation's newest customer message (ai/chat_queue.py); ``message_id`` is the one that
-    enqueued the task, used when a redelivered task finds the marker already taken."""
+    enqueued the task, answered when the marker is gone (a task delivered twice: the answer is then already there,
+    and answering is once per message)."""
     from ai import chat_queue
     from ai.services import chat
     from tenants.models import Tenant
 
-    newest = chat_queue.chat_message_take(tenant_id=tenant_id, conversation_id=conversation_id)
-    message_id = newest or message_id
-    chat.chat_answer(tenant=Tenant.objects.get(id=tenant_id), message_id=message_id)
+    newest = chat_queue.chat_message_newest(tenant_id=tenant_id, conversation_id=conversation_id) or message_id
+    chat.chat_answer(tenant=Tenant.objects.get(id=tenant_id), message_id=newest)
     # The triage is a task of its own, so the answer commits and is broadcast without waiting for the labels; it is
     # enqueued here rather than by the web process, which would pay a second broker publish per chat message.
-    chat_triage.delay(tenant_id, message_id)
+    chat_triage.delay(tenant_id, newest)
+    if not chat_queue.chat_message_done(tenant_id=tenant_id, conversation_id=conversation_id, message_id=newest):
+        # Lines came while this one was answered (they found the marker set and enqueued nothing).
+        waiting = chat_queue.chat_message_newest(tenant_id=tenant_id, conversation_id=conversation_id)
+        if waiting is not None:
+            chat_answer.delay(tenant_id, conversation_id, waiting)
 
 
 @shared_task(base=TenantTask, name="ai.tasks.chat_triage")
@@ -40,7 +66,9 @@ def chat_triage(tenant_id: int, message_id: int) -> None:
     chat.chat_message_triage(tenant=Tenant.objects.get(id=tenant_id), message_id=message_id)
 
 
-@shared_task(base=TenantTask, name="ai.tasks.classifier_train")
+# Acknowledged at start: training can outlast the broker's visibility timeout, and a lost run is made up by the
+# next nightly one (beat), where a redelivery would train twice at once.
+@shared_task(base=TenantTask, name="ai.tasks.classifier_train", acks_late=False)
 def classifier_train(tenant_id: int) -> None:
     from ai.services import learning
     from tenants.models import Tenant

@@ -5,14 +5,22 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import redis.exceptions
 from celery import Celery, Task
-from celery.signals import worker_init
+from celery.signals import task_failure, worker_init
+from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as BrokerError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Failures that pass: a database restart or fail-over, a Redis restart. A task that meets one runs again later.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError, InterfaceError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, BrokerError,
+)
 
 
 class TenantTask(Task):  # type: ignore[type-arg]
@@ -23,12 +31,28 @@ class TenantTask(Task):  # type: ignore[type-arg]
     """
 
     abstract = True
+    # Retried with backoff (2, 4, 8, 16 s, then every 20 s: kept under the broker's visibility timeout, which would
+    # otherwise hand a waiting retry to a second worker); after that the task lands among the failed tasks.
+    max_retries = 8
+    retry_backoff_max_s = 20
+    # False: the task opens its tenant's context itself, in several transactions (to show progress as it goes).
+    one_transaction = True
 
     def __call__(self, tenant_id: int, *args: Any, **kwargs: Any) -> Any:
         from tenants.rls import tenant_context
 
-        with tenant_context(int(tenant_id)):
-            return super().__call__(tenant_id, *args, **kwargs)
+        # Around the tenant's transaction, not inside it (celery's autoretry_for wraps only the body): a database
+        # that is down fails the transaction's own start and end too, and those must be retried as well.
+        try:
+            if not self.one_transaction:
+                return super().__call__(tenant_id, *args, **kwargs)
+            with tenant_context(int(tenant_id)):
+                return super().__call__(tenant_id, *args, **kwargs)
+        except TRANSIENT_ERRORS as exc:
+            if self.request.called_directly:
+                raise
+            countdown = min(self.retry_backoff_max_s, 2 ** (self.request.retries + 1))
+            raise self.retry(exc=exc, countdown=countdown) from exc
 
 
 @worker_init.connect
@@ -39,3 +63,39 @@ def _worker_refuse_unsafe(**kwargs: Any) -> None:
 
     django.setup()
     start_refuse_unsafe()
+
+
+@task_failure.connect
+def _task_failed(sender: Task | None = None, task_id: str = "", exception: BaseException | None = None,  # type: ignore[type-arg]
+                 args: Any = None, kwargs: Any = None, einfo: Any = None, **extra: Any) -> None:
+    """A task that failed for good (its retries spent, or an error no retry cures) is kept for the operator."""
+    from helpdesk.services import failed_task_record
+
+    failed_task_record(name=getattr(sender, "name", "?"), task_id=task_id, args=list(args or []),
+                       kwargs=dict(kwargs or {}), error=repr(exception), traceback=str(einfo or ""))
+
+
+# --- Model warm-up for AI workers (ai/backends/warmup.py). Kept apart from the task machinery above. ---
+
+from celery.signals import worker_process_init  # noqa: E402  (this block's own import)
+
+
+@worker_process_init.connect
+def _warm_up_ai_worker(**kwargs: Any) -> None:
+    """A worker that consumes the ``ai`` queue loads its models before its first task, which would otherwise wait
+    7 to 9.5 s for them. Sent in the process that runs the tasks: a solo pool's main process, before it consumes,
+    which may take as long as loading needs; or each prefork child, which Celery kills when its start takes over
+    4 s (worker_proc_alive_timeout), so there the models load in a background thread."""
+    from billiard.process import current_process
+    from django.conf import settings
+
+    from ai.backends import warmup
+
+    ai_queue = settings.CELERY_TASK_ROUTES["ai.*"]["queue"]
+    if not settings.AI_WARM_UP or ai_queue not in (app.amqp.queues.consume_from or {}):
+        return
+    if current_process().name == "MainProcess":
+        warmup.warm_up(warmup.ANSWER)
+    else:
+        warmup.warm_up_in_background(warmup.ANSWER)
+

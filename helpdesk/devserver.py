@@ -1,5 +1,7 @@
 """Run the whole system on one machine: database and Redis (embedded unless URLs are given), migrations, the
-demo tenant, the ASGI server, a Celery worker per queue and Celery beat. Ctrl-C stops everything it started.
+demo tenant, the ASGI server, a Celery worker per queue and Celery beat. A process that exits is started again
+(after 1, 2, 4 ... up to 30 s when it keeps failing); Ctrl-C stops everything it started, and only that. In
+production a real supervisor does this job (README: systemd units and a Procfile).
 
     python -m helpdesk.devserver [--port 8000] [--no-seed]
 """
@@ -12,12 +14,63 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from helpdesk.embedded import Embedded
 
 ROOT = Path(__file__).resolve().parent.parent
 AI_NICE = 10  # the AI worker's CPU priority below the web process (bench/chat_load.py --ai-worker uses the same)
+RESTART_BACKOFF_MAX_S = 30.0
+HEALTHY_AFTER_S = 60.0  # a child that ran this long before exiting starts again at once
+
+
+@dataclass
+class Child:
+    """One supervised process: started again whenever it exits, later each time it fails quickly."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    preexec: Callable[[], None] | None = None
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    failures: int = 0
+    restart_at: float | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, env=self.env, cwd=ROOT, preexec_fn=self.preexec)
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+    def supervise(self, now: float) -> None:
+        """Notice an exit and schedule the restart; start it when its time has come."""
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                print(f"==> Starting {self.name} again", flush=True)
+                self.start()
+            return
+        if self.process is None or self.process.poll() is None:
+            return
+        self.failures = 0 if now - self.started_at >= HEALTHY_AFTER_S else self.failures + 1
+        delay = 0.0 if self.failures == 0 else min(RESTART_BACKOFF_MAX_S, 2.0 ** (self.failures - 1))
+        print(f"{self.name} exited with {self.process.returncode}; starting it again in {delay:.0f} s",
+              file=sys.stderr, flush=True)
+        self.restart_at = now + delay
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+
+    def wait(self) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     env.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
     env.setdefault("EMAIL_FILE_PATH", str(args.data / "mail"))
     python = sys.executable
-    processes: list[subprocess.Popen[bytes]] = []
+    children: list[Child] = []
     try:
         manage = [python, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True)
@@ -56,8 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         for name, command in commands.items():
             print(f"==> Starting {name}")
             # The models yield the CPU to the web process: a chat message waits on it, a suggestion can wait.
-            lower = (lambda: os.nice(AI_NICE)) if name == "worker-ai" else None
-            processes.append(subprocess.Popen(command, env=env, cwd=ROOT, preexec_fn=lower))
+            lower = _lower_priority if name == "worker-ai" else None
+            child = Child(name=name, command=command, env=env, preexec=lower)
+            child.start()
+            children.append(child)
         base = f"http://{args.host}:{args.port}"
         print(
             f"\nHelpdesk is running.\n"
@@ -71,26 +126,23 @@ def main(argv: list[str] | None = None) -> int:
         )
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while True:
-            for process in processes:
-                if process.poll() is not None:
-                    # Ctrl-C reaches the children first; only an unexpected exit is an error.
-                    if process.returncode in (0, -signal.SIGINT, -signal.SIGTERM):
-                        return 0
-                    print(f"A process exited with {process.returncode}; stopping.", file=sys.stderr)
-                    return 1
+            now = time.monotonic()
+            for child in children:
+                child.supervise(now)
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\n==> Stopping")
         return 0
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for child in children:
+            child.stop()
+        for child in children:
+            child.wait()
         embedded.stop()
+
+
+def _lower_priority() -> None:
+    os.nice(AI_NICE)
 
 
 if __name__ == "__main__":

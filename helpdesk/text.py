@@ -38,3 +38,15 @@ def without_nul(text: str) -> str:
 def has_nul(data: Any) -> bool:
     """PostgreSQL text cannot hold NUL."""
     return any("\x00" in text for text in _strings(data))
+
+
+# Everything that can end or break a mail header line: C0 and C1 controls (CR, LF, tab, NUL, ...), DEL, and the
+# Unicode line and paragraph separators.
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def single_line(text: str) -> str:
+    """``text`` as one line, fit for a mail header (a subject, a display name, a message id): each run of control
+    characters and white space becomes one space. A stored CR/LF would make every later mail with it fail
+    (BadHeaderError), or, let through, start a header of the sender's choosing."""
+    return " ".join(_LINE_BREAKING.sub(" ", text).split())

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.views import defaults
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.request import Request
+
+from helpdesk.api_errors import error_response, is_api_path
+from tenants import views as tenant_views
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -24,3 +30,36 @@ class TenantSwaggerView(SpectacularSwaggerView):
     def _get_schema_url(self, request: Request) -> str:
         tenant = request._request.tenant  # type: ignore[attr-defined]
         return reverse("api_schema", kwargs={"tenant_slug": tenant.slug})
+
+
+# Django's error handlers (helpdesk/urls.py): JSON in the API's error envelope under the API, the site's pages
+# elsewhere. DRF answers its own views' errors; these answer what fails outside them (no URL matches, a body too
+# large, a crash), which Django would otherwise answer with an HTML page.
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if not is_api_path(request.path_info):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        # Django counts an oversized body among suspicious requests (400); to an API client it is a 413.
+        return error_response(413, f"The request body is over the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} "
+                                   "bytes.")
+    return error_response(400, "Bad request.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if not is_api_path(request.path_info):
+        return tenant_views.permission_denied(request, exception)
+    return error_response(403, "You do not have permission to perform this action.")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if not is_api_path(request.path_info):
+        return defaults.page_not_found(request, exception)
+    # Not the exception's message: a URL that matched no pattern carries the URL patterns it tried.
+    return error_response(404, "Not found.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if not is_api_path(request.path_info):
+        return defaults.server_error(request)
+    return error_response(500, "A server error occurred.")

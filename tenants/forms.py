@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Role, Tenant, slug_validator
 
@@ -67,3 +69,16 @@ class TenantSettingsForm(forms.Form):
                                      error_messages={"invalid": "Use a hex colour such as #2563eb."})
     logo_url = forms.URLField(required=False)
     welcome = forms.CharField(max_length=200, required=False, label="Welcome line on hosted pages")
+    language = forms.ChoiceField(choices=settings.LANGUAGES, required=False, label=_("Customers' language"),
+                                 help_text=_("The help center, chat and e-mails to customers start in it."))
+    languages = forms.MultipleChoiceField(choices=settings.LANGUAGES, required=False,
+                                          widget=forms.CheckboxSelectMultiple, label=_("Also offer"),
+                                          help_text=_("Customers can switch the hosted pages to these."))
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(max_length=120, required=False, label=_("Your name"))
+    language = forms.ChoiceField(
+        choices=[("", _("The browser's language")), *settings.LANGUAGES], required=False, label=_("Language"),
+        help_text=_("The language of the pages you work in."),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
@@ -40,6 +41,17 @@ class Tenant(models.Model):
     @property
     def primary_color(self) -> str:
         return str(self.branding.get("primary_color") or "#2563eb")
+
+    @property
+    def language(self) -> str:
+        """The language its customers see first (help center, chat page, widget, portal, e-mails)."""
+        return str(self.settings.get("language") or settings.LANGUAGE_CODE)
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages its customers may switch to, the default first."""
+        offered = [str(code) for code in self.settings.get("languages") or [] if code != self.language]
+        return [self.language, *offered]
 
 
 class TenantQuerySet(models.QuerySet[Any]):
@@ -84,6 +96,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The language of the pages this person works in; blank: the browser's (helpdesk/i18n.py).
+    language = models.CharField(max_length=10, blank=True, choices=settings.LANGUAGES)
 
     objects = UserManager()
 

@@ -128,6 +128,15 @@ def signup_confirm(*, token: str, name: str, password: str) -> tuple[Tenant, Use
     return tenant, User.objects.get(email=pending.email)
 
 
+def user_profile_update(*, user: User, name: str, language: str) -> User:
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": "Choose one of the languages offered."})
+    user.name = name.strip()
+    user.language = language
+    user.save(update_fields=["name", "language"])
+    return user
+
+
 def require_role(membership: Membership | None, role: str) -> Membership:
     if membership is None or not membership.has_role(role):
         raise PermissionDenied("Your role does not allow this.")
@@ -281,15 +290,24 @@ def api_key_authenticate(*, tenant: Tenant, key: str) -> ApiKey | None:
 @transaction.atomic
 def tenant_update_settings(
     *, tenant: Tenant, actor: Membership, name: str, custom_domain: str | None, branding: dict[str, object],
+    language: str = "", languages: list[str] | None = None,
 ) -> Tenant:
+    """``language``: the customers' default (blank keeps it); ``languages``: the others they may switch to."""
     require_role(actor, Role.ADMIN)
     domain = (custom_domain or "").strip().lower().rstrip(".") or None
     if domain and domain != tenant.custom_domain:
         custom_domain_check(tenant=tenant, domain=domain)
+    offered = dict(settings.LANGUAGES)
+    if (language and language not in offered) or any(code not in offered for code in languages or []):
+        raise ValidationError({"language": "Choose among the languages offered."})
     tenant.name = name.strip() or tenant.name
     tenant.custom_domain = domain
     tenant.branding = {**tenant.branding, **branding}
-    tenant.save(update_fields=["name", "custom_domain", "branding"])
+    if language:
+        tenant.settings = {**tenant.settings, "language": language}
+    if languages is not None:
+        tenant.settings = {**tenant.settings, "languages": [c for c in languages if c != tenant.language]}
+    tenant.save(update_fields=["name", "custom_domain", "branding", "settings"])
     audit_record(tenant=tenant, actor=actor.user, action="tenant.settings_changed",
-                 data={"name": tenant.name, "custom_domain": domain or ""})
+                 data={"name": tenant.name, "custom_domain": domain or "", "languages": tenant.languages})
     return tenant

@@ -15,6 +15,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from helpdesk.http import TenantRequest, apply_validation_error
@@ -66,6 +68,20 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(tenant_reverse(tenant, "tenant_home"))
     status = 400 if request.method == "POST" else 200
     return render(request, "tenants/signup_confirm.html", {"form": form, "pending": pending}, status=status)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)  # login_required
+    form = forms.ProfileForm(request.POST or None, initial={"name": user.name, "language": user.language})
+    if request.method == "POST" and form.is_valid():
+        services.user_profile_update(user=user, name=form.cleaned_data["name"],
+                                     language=form.cleaned_data["language"])
+        translation.activate(user.language or translation.get_language_from_request(request))
+        messages.success(request, _("Your profile is saved."))
+        return redirect("profile")
+    return render(request, "tenants/profile.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
@@ -202,14 +218,16 @@ def api_key_revoke(request: TenantRequest, key_id: int) -> HttpResponse:
 def settings_page(request: TenantRequest) -> HttpResponse:
     services.require_role(request.membership, Role.ADMIN)
     tenant = request.tenant
-    initial = {"name": tenant.name, "custom_domain": tenant.custom_domain or "", **tenant.branding}
+    initial = {"name": tenant.name, "custom_domain": tenant.custom_domain or "", **tenant.branding,
+               "language": tenant.language, "languages": tenant.languages[1:]}
     form = forms.TenantSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
             services.tenant_update_settings(
                 tenant=tenant, actor=request.membership, name=data.pop("name"),
-                custom_domain=data.pop("custom_domain"), branding=data,
+                custom_domain=data.pop("custom_domain"), language=data.pop("language"),
+                languages=data.pop("languages"), branding=data,
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)

@@ -7,11 +7,13 @@ is in force in every test. Rows are created inside ``tenant_context`` (the facto
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,10 @@ from tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# No models are loaded at process start (ai/backends/warmup.py): each test loads what it uses, and the servers and
+# workers below come up at once (_process_env gives them AI_WARM_UP=0). Set before any test module imports
+# helpdesk.asgi, which would start the web process's warm-up; tests/reliability/test_warm_up.py turns it on.
+settings.AI_WARM_UP = False
 
 
 def _conninfo(alias: str, dbname: str) -> str:
@@ -160,22 +166,45 @@ def _process_env() -> dict[str, str]:
     env["DJANGO_SETTINGS_MODULE"] = "helpdesk.settings"
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # lifted only for the browser tests' own thread
     env["HF_HUB_OFFLINE"] = "1"
+    env["AI_WARM_UP"] = "0"
     return env
+
+
+def _uvicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )
 
 
 @pytest.fixture(scope="session")
 def asgi_server(django_db_setup: None) -> Iterator[str]:
     """The real ASGI server (uvicorn: HTTP + WebSocket) on loopback, over the test database."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
-        cwd=ROOT, env=_process_env(),
-    )
+    process = _uvicorn(port, _process_env())
     try:
         _wait_for_port(port, process)
         yield f"http://127.0.0.1:{port}"
     finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def start_asgi_server(django_db_setup: None) -> Iterator[Callable[..., str]]:
+    """Starts more real ASGI servers for this test, each with settings of its own given as environment variables:
+    ``url = start_asgi_server(REQUEST_BODY_TIMEOUT_S="1")``. They stop when the test ends."""
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(**env: str) -> str:
+        port = free_port()
+        processes.append(_uvicorn(port, {**_process_env(), **env}))
+        _wait_for_port(port, processes[-1])
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for process in processes:
         process.terminate()
         process.wait(timeout=10)
 
@@ -242,3 +271,45 @@ def public_dns(monkeypatch) -> dict[str, list[str]]:
     table: dict[str, list[str]] = {}
     monkeypatch.setattr(outbound, "resolve", lambda host, port: table.get(host, [PUBLIC_ADDRESS]))
     return table
+
+
+@dataclass
+class WebProcess:
+    """A web process (uvicorn, as in ``asgi_server``) that a test may SIGKILL and start again on the same port, as a
+    crash and its supervisor's restart would: browsers reconnect to the address they had."""
+
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1", "--port",
+             str(self.port), "--log-level", "warning"],
+            cwd=ROOT, env=_process_env(),
+        )
+        _wait_for_port(self.port, self.process)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def web_process(django_db_setup: None) -> Iterator[WebProcess]:
+    """A started web process of this test alone (``asgi_server`` is shared by the session and must not die)."""
+    web = WebProcess(port=free_port())
+    web.start()
+    try:
+        yield web
+    finally:
+        web.stop()

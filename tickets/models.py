@@ -204,6 +204,15 @@ class AuthorType(models.TextChoices):
     SYSTEM = "system", "System"
 
 
+class EmailStatus(models.TextChoices):
+    """A reply's mail to the requester. NONE: not emailed (a note, a customer's own message, a chat without email)."""
+
+    NONE = "", "Not emailed"
+    PENDING = "pending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Not sent"
+
+
 class Message(TenantOwned):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.REPLY)
@@ -221,6 +230,9 @@ class Message(TenantOwned):
     in_reply_to = models.CharField(max_length=255, blank=True)
     references = models.TextField(blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.NONE, blank=True)
+    # Why the send failed for good, shown to agents next to the reply; cleared when it is sent after all.
+    email_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

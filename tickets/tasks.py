@@ -6,40 +6,57 @@ safe to run twice: each one checks the row it works on before acting.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 from functools import partial
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
-from helpdesk.celery import TenantTask
+from helpdesk.celery import TRANSIENT_ERRORS, TenantTask
 from tenants.models import Tenant
+from tenants.rls import tenant_context
 from tenants.selectors import tenant_get
 from tickets import services
 from tickets.mail import imap, outbound
-from tickets.models import DeliveryStatus, Message, Ticket, TicketEvent
+from tickets.models import DeliveryStatus, Ticket, TicketEvent
 
-RETRYABLE_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
+logger = logging.getLogger(__name__)
+
+# A mail server or the network failing for a while (SMTP, socket and DNS errors are all OSErrors), or the database
+# or the broker doing so (TenantTask's list).
+RETRYABLE_MAIL_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, OSError, *TRANSIENT_ERRORS)
+# Retried 2, 4, 8, 16, then 20 s apart, like TenantTask: a retry waits in the broker unacknowledged, and one that
+# waited past the visibility timeout (settings.CELERY_VISIBILITY_TIMEOUT_S) would go to a second worker as well, and
+# the customer would get the mail twice.
+MAIL_RETRY: dict[str, Any] = {"autoretry_for": RETRYABLE_MAIL_ERRORS, "retry_backoff": 2, "retry_backoff_max": 20,
+                              "retry_jitter": False, "max_retries": 8}
 
 
-@shared_task(base=TenantTask, acks_late=True, autoretry_for=RETRYABLE_MAIL_ERRORS, retry_backoff=True,
-             retry_backoff_max=600, max_retries=8)
+class ReplyEmailTask(TenantTask):
+    """A reply's mail that finally fails (retries spent, or an error no retry cures) is marked on the message, so
+    agents see "Not sent" on the ticket and can send it again. The operator's failed-task list keeps the details."""
+
+    abstract = True
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        tenant_id, message_id = int(args[0]), int(args[1])
+        try:
+            with tenant_context(tenant_id):
+                services.message_email_failed(tenant=tenant_get(tenant_id=tenant_id), message_id=message_id,
+                                              reason=outbound.send_failure_reason(exc))
+        except Exception:  # nothing here may stop the failed-task record that Celery writes next (helpdesk/celery.py)
+            logger.exception("could not mark message %s of tenant %s as not sent", message_id, tenant_id)
+
+
+@shared_task(base=ReplyEmailTask, acks_late=True, **MAIL_RETRY)
 def message_send_email(tenant_id: int, message_id: int) -> None:
-    tenant = tenant_get(tenant_id=tenant_id)
-    with transaction.atomic():
-        message = (Message.objects.for_tenant(tenant).select_for_update(of=("self",))
-                   .select_related("ticket__requester", "author_user").filter(id=message_id).first())
-        if message is None or message.email_sent_at is not None or not message.ticket.requester.email:
-            return
-        outbound.reply_email(tenant=tenant, message=message).send()
-        message.email_sent_at = timezone.now()
-        message.save(update_fields=["email_sent_at"])
+    services.message_email_send(tenant=tenant_get(tenant_id=tenant_id), message_id=message_id)
 
 
-@shared_task(base=TenantTask, acks_late=True, autoretry_for=RETRYABLE_MAIL_ERRORS, retry_backoff=True,
-             max_retries=8)
+@shared_task(base=TenantTask, acks_late=True, **MAIL_RETRY)
 def csat_send_request(tenant_id: int, ticket_id: int) -> None:
     from tickets.portal import rate_url
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:ticket_id>/reply/", views.reply, name="reply"),
     path("<int:ticket_id>/update/", views.update, name="update"),
     path("<int:ticket_id>/merge/", views.merge, name="merge"),
+    path("messages/<int:message_id>/email-retry/", views.email_retry, name="email_retry"),
     path("<int:ticket_id>/macros/<int:macro_id>/", views.macro_preview, name="macro_preview"),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("setup/", views_setup.setup, name="setup"),

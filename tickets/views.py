@@ -217,6 +217,19 @@ def merge(request: TenantRequest, ticket_id: int) -> HttpResponse:
     return redirect(tenant_reverse(request.tenant, "tickets:detail", target.id))
 
 
+@require_POST
+def email_retry(request: TenantRequest, message_id: int) -> HttpResponse:
+    """Send again a reply whose mail failed; any member may, as any member may reply."""
+    message = selectors.message_get(tenant=request.tenant, message_id=message_id)
+    try:
+        services.message_email_retry(tenant=request.tenant, message=message, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Sending the reply again.")
+    return redirect(tenant_reverse(request.tenant, "tickets:detail", message.ticket_id) + f"#m{message.id}")
+
+
 def macro_preview(request: TenantRequest, ticket_id: int, macro_id: int) -> JsonResponse:
     """The macro's reply text for this ticket, so the agent can edit it before sending."""
     ticket = selectors.ticket_get(tenant=request.tenant, user=request.user, ticket_id=ticket_id)

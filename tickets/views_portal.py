@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -14,7 +13,7 @@ from helpdesk.ratelimit import Rule, client_ip, limit_requests, posted, tenant_o
 from tenants.models import Tenant
 from tenants.urls_helpers import tenant_reverse
 from tickets import forms, portal, selectors, services
-from tickets.mail.outbound import sender
+from tickets.mail.outbound import portal_link_email
 from tickets.models import Customer
 
 
@@ -58,9 +57,7 @@ def send_link(request: HttpRequest) -> HttpResponse:
         customer = Customer.objects.for_tenant(tenant).filter(email=form.cleaned_data["email"].lower()).first()
         if customer is not None:
             url = portal.portal_url(tenant=tenant, customer=customer)
-            EmailMessage(subject=f"Your {tenant.name} support link", from_email=sender(tenant), to=[customer.email],
-                         body=f"Follow your requests here (the link works for 7 days):\n{url}\n",
-                         headers={"Auto-Submitted": "auto-generated"}).send()
+            portal_link_email(tenant=tenant, customer=customer, url=url).send()
     messages.success(request, "If we have requests from that address, we just emailed you a link.")
     return redirect(tenant_reverse(tenant, "portal:tickets"))
 

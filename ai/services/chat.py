@@ -3,7 +3,7 @@ agent holds the conversation) leaves a suggestion that is pushed live to the age
 
 from __future__ import annotations
 
-from ai import answering
+from ai import answering, chat_queue
 from ai.backends.generation import Turn
 from ai.models import Suggestion, Trace
 from ai.payloads import suggestion_payload
@@ -17,6 +17,7 @@ from chat import services as chat_services
 from chat.bot_texts import bot_text
 from chat.models import ChatMessage, Conversation, Sender, Status
 from tenants.models import Tenant
+from tenants.rls import tenant_context
 
 HISTORY = 10
 
@@ -58,6 +59,20 @@ def chat_answer(*, tenant: Tenant, message_id: int) -> Trace | None:
         suggestion_publish(tenant=tenant, conversation=conversation, suggestion=suggestion)
     return trace_record(tenant=tenant, kind=Trace.Kind.CHAT_ANSWER, source_id=message.id, outcome=outcome,
                         conversation_id=conversation.id, delivered=delivered)
+
+
+def chat_answer_failed(*, tenant_id: int, conversation_id: int) -> None:
+    """The answer task failed for good: a person takes over rather than the customer waiting on silence, and the
+    conversation's marker is cleared so that its next line is answered again (ai/chat_queue.py)."""
+    chat_queue.chat_message_forget(tenant_id=tenant_id, conversation_id=conversation_id)
+    with tenant_context(tenant_id):
+        tenant = Tenant.objects.get(id=tenant_id)
+        conversation = Conversation.objects.for_tenant(tenant).filter(id=conversation_id).first()
+        if conversation is None or conversation.status != Status.BOT:
+            return
+        summary = chat_services.customer_handoff_summary(tenant=tenant, conversation=conversation)
+        chat_services.handoff(tenant=tenant, conversation=conversation, summary=summary, sources=[],
+                              reason="bot error")
 
 
 def suggestion_publish(*, tenant: Tenant, conversation: Conversation, suggestion: Suggestion) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 
 from chat import broadcast, selectors, services
-from chat.consumers.base import CLOSE_NOT_FOUND, ChatSocket, FrameError, int_field
+from chat.consumers.base import CLOSE_NOT_FOUND, ChatSocket, FrameError, client_id_field, int_field
 from chat.models import Conversation
 from chat.payloads import conversation_payload, message_payload
 from chat.services import presence
@@ -157,7 +157,9 @@ class AgentChatConsumer(ChatSocket):
         await self._post(content, services.note_add)
 
     async def _post(self, content: dict[str, Any], service: Any) -> None:
-        client_msg_id = content.get("client_msg_id", "")
+        """A reply or note is stored once per client id (chat/services/messages.py): the console resends what the
+        server has not echoed after every reconnect."""
+        client_msg_id = client_id_field(content)
         if int_field(content, "conversation") not in self.conversations:
             await self.db(self._conversation, content=content)  # found once per socket (or a 404), in the tenant
         conversation = self.conversations[content["conversation"]]

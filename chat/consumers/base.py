@@ -95,6 +95,15 @@ def int_field(content: dict[str, Any], name: str, *, default: int | None = None)
     return value
 
 
+def client_id_field(content: dict[str, Any]) -> str:
+    """A posted message's own id, which makes its resend after a reconnect store nothing twice: required, since a
+    message without one could be stored once per resend. Its length is checked by the posting service."""
+    value = content.get("client_msg_id")
+    if not isinstance(value, str) or not value:
+        raise FrameError("invalid", "Give each message a 'client_msg_id'.", {"client_msg_id": ["Required."]})
+    return value
+
+
 def query_params(scope: dict[str, Any]) -> dict[str, str]:
     raw = scope.get("query_string", b"").decode("latin-1")
     return {key: values[-1] for key, values in parse_qs(raw).items()}

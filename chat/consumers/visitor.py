@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from chat import broadcast, selectors, services
-from chat.consumers.base import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, ChatSocket, FrameError, int_field, query_params
+from chat.consumers.base import (
+    CLOSE_FORBIDDEN,
+    CLOSE_NOT_FOUND,
+    ChatSocket,
+    FrameError,
+    client_id_field,
+    int_field,
+    query_params,
+)
 from chat.models import Conversation, Status, Visitor
 from chat.payloads import message_payload
 from helpdesk import ratelimit
@@ -88,10 +96,7 @@ class VisitorConsumer(ChatSocket):
             attachment_ids=attachment_ids)
 
     async def message(self, content: dict[str, Any]) -> None:
-        client_msg_id = content.get("client_msg_id")
-        if not isinstance(client_msg_id, str) or not client_msg_id:
-            raise FrameError("invalid", "Give each message a 'client_msg_id'.", {"client_msg_id": ["Required."]})
-        message = await self.db_statement(self._post, text=content.get("text"), client_msg_id=client_msg_id,
+        message = await self.db_statement(self._post, text=content.get("text"), client_msg_id=client_id_field(content),
                                           attachment_ids=content.get("attachments"))
         await self.ack(message)
 

@@ -1,16 +1,30 @@
-/* The agent console: one socket for the live lists (waiting, mine), notifications, and the open conversation. */
+/* The agent console: one socket for the live lists (waiting, mine), notifications, and the open conversation.
+   Replies and notes go through the chat socket's pending list (chat-socket.js): shown as "sending…" until the
+   server echoes them, kept in sessionStorage per conversation, resent after a reconnect or a reload. */
 (function () {
   "use strict";
   var cfg = window.CONSOLE_CONFIG, slug = cfg.slug, me = cfg.me;
   var $ = function (id) { return document.getElementById(id); };
-  var socket = null, backoff = 500, current = null, convs = {}, seen = {}, lastSeq = {}, unread = {};
+  var current = null, convs = {}, seen = {}, lastSeq = {}, unread = {};
   var baseTitle = document.title;
+  var ITEM_STATES = {sending: "sending…", retrying: "failed, retrying"};
 
-  function uid() { return "a" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10); }
-  function send(frame) {
-    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(frame)); return true; }
-    return false;
-  }
+  var chat = ChatSocket.client({
+    url: function () {
+      return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/t/" + slug + "/chat/";
+    },
+    onFrame: onFrame,
+    onState: function (state) {
+      $("conn").textContent = state === "open" ? "Connected" : "Reconnecting…";
+      $("offline").hidden = state === "open";
+    },
+    onItem: function (item) {
+      if (item.li) item.li.querySelector(".state").textContent = ITEM_STATES[item.state];
+    },
+    storePrefix: "helpdesk-console:" + slug + ":pending:",
+    storeKey: function (frame) { return String(frame.conversation); },
+  });
+  var send = chat.send;
 
   function notify(text) {
     var n = $("notify");
@@ -81,6 +95,43 @@
     return ChatFiles.links(files, function (f) { return f.agent_url; });
   }
 
+  // A reply or note not yet echoed by the server, with its state marker; kept below the stored messages.
+  function pendingBubble(item) {
+    var f = item.frame, li = bubble({sender: "agent", internal: f.type === "note", text: f.text, seq: "",
+                                     conversation: f.conversation});
+    li.classList.add("pending");
+    if (f.files && f.files.length) li.appendChild(document.createTextNode(" 📎 " + f.files.join(", ")));
+    var state = document.createElement("span");
+    state.className = "state";
+    state.textContent = ITEM_STATES[item.state] || ITEM_STATES.sending;
+    li.appendChild(state);
+    item.li = li;
+    $("pane-messages").appendChild(li);
+    return li;
+  }
+
+  function showStored(f) {
+    var log = $("pane-messages"), mine = f.client_msg_id ? chat.settle(f.client_msg_id) : null;
+    if (mine && mine.li && mine.li.parentNode === log) log.replaceChild(bubble(f), mine.li);
+    else log.insertBefore(bubble(f), log.querySelector("li.pending"));
+    log.scrollTop = log.scrollHeight;
+  }
+
+  // The server refused a reply or note for good (not this agent's conversation any more, a bad file): the text
+  // goes back into the box of its conversation rather than being dropped.
+  function refused(item, detail) {
+    if (item.li) item.li.remove();
+    var f = item.frame;
+    if (f.conversation === current) {
+      var box = $("reply-text");
+      box.value = f.text + (box.value ? "\n" + box.value : "");
+      $("pane-error").textContent = detail;
+    } else {
+      var who = (convs[f.conversation] || {}).visitor || "a customer";
+      notify("Not sent to " + who + ": " + detail + " (" + f.text + ")");
+    }
+  }
+
   // Files uploaded for the open conversation, sent with the next reply or note: [{id, filename}].
   var staged = ChatFiles.staged($("reply-staged"));
   function upload(file) {
@@ -119,7 +170,9 @@
     if (current === id) return;
     current = id;
     document.dispatchEvent(new CustomEvent("console:open", {detail: {conversation: id}}));  // chat-suggestions.js
+    history.replaceState(null, "", "#c" + id);  // a reload opens it again, with its pending replies
     $("pane-messages").innerHTML = "";
+    chat.items().forEach(function (item) { if (item.frame.conversation === id) pendingBubble(item); });
     staged.clear();
     seen[id] = {};
     lastSeq[id] = 0;
@@ -133,7 +186,6 @@
     document.dispatchEvent(new CustomEvent("console:frame", {detail: f}));
     switch (f.type) {
       case "hello":
-        $("conn").textContent = "Connected";
         $("presence").value = f.presence;
         convs = {};
         f.waiting.concat(f.mine).forEach(function (c) { convs[c.id] = c; });
@@ -163,10 +215,10 @@
           if (seen[cid][f.seq]) return;
           seen[cid][f.seq] = true;
           lastSeq[cid] = Math.max(lastSeq[cid] || 0, f.seq);
-          var log = $("pane-messages");
-          log.appendChild(bubble(f));
-          log.scrollTop = log.scrollHeight;
+          showStored(f);
           if (f.sender === "customer") { send({type: "read", conversation: cid, seq: f.seq}); $("pane-typing").hidden = true; }
+        } else if (f.client_msg_id && chat.settle(f.client_msg_id)) {
+          return;  // ours, echoed while another conversation is open
         } else if (f.sender === "customer") {
           unread[cid] = (unread[cid] || 0) + 1;
           notify("New message from " + ((convs[cid] || {}).visitor || "a customer") + ".");
@@ -190,21 +242,10 @@
         $("presence").value = f.presence;
         break;
       case "error":
-        $("pane-error").textContent = f.detail;
+        var item = f.ref ? chat.settle(f.ref) : null;
+        if (item) refused(item, f.detail); else $("pane-error").textContent = f.detail;
         break;
     }
-  }
-
-  function connect() {
-    var proto = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(proto + location.host + "/ws/t/" + slug + "/chat/");
-    socket.onopen = function () { backoff = 500; };
-    socket.onmessage = function (e) { onFrame(JSON.parse(e.data)); };
-    socket.onclose = function () {
-      $("conn").textContent = "Reconnecting…";
-      setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, 10000);
-    };
   }
 
   function act(type, extra) { if (current) send(Object.assign({type: type, conversation: current}, extra || {})); }
@@ -230,12 +271,16 @@
   });
   $("reply-form").addEventListener("submit", function (e) {
     e.preventDefault();
-    var text = $("reply-text").value.trim();
-    if (!text && !staged.files().length) return;
-    document.dispatchEvent(new CustomEvent("console:send", {detail: {conversation: current, text: text, note: $("as-note").checked}}));
-    act($("as-note").checked ? "note" : "reply", {
-      text: text, client_msg_id: uid(), attachments: staged.files().map(function (f) { return f.id; }),
-    });
+    var text = $("reply-text").value.trim(), files = staged.files();
+    if (!current || (!text && !files.length)) return;
+    var note = $("as-note").checked;
+    document.dispatchEvent(new CustomEvent("console:send", {detail: {conversation: current, text: text, note: note}}));
+    // Sent or not (the socket may be down), the box is emptied only once the item is in the pending list.
+    var frame = {type: note ? "note" : "reply", conversation: current, text: text,
+                 client_msg_id: ChatSocket.clientId("a"), attachments: files.map(function (f) { return f.id; }),
+                 files: files.map(function (f) { return f.filename; })};  // names for the bubble after a reload
+    pendingBubble(chat.post(frame));
+    $("pane-messages").scrollTop = $("pane-messages").scrollHeight;
     $("reply-text").value = "";
     staged.clear();
   });
@@ -252,5 +297,5 @@
   $("presence").addEventListener("change", function () { send({type: "presence", presence: this.value}); });
   var hash = location.hash.match(/^#c(\d+)$/);
   if (hash) current = Number(hash[1]);
-  connect();
+  chat.open();
 })();

@@ -1,15 +1,27 @@
-/* The customer's chat: hosted page and widget iframe. One socket; every message carries a client id, so a resend
-   after a reconnect is idempotent; the socket resumes from the last sequence number seen. */
+/* The customer's chat: hosted page and widget iframe. One socket (chat-socket.js); every message carries a client
+   id, so a resend after a reconnect is idempotent; the socket resumes from the last sequence number seen. */
 (function () {
   "use strict";
   var cfg = window.CHAT_CONFIG, slug = cfg.slug;
   var storeKey = "helpdesk-chat:" + slug;
   var $ = function (id) { return document.getElementById(id); };
   var token = localStorage.getItem(storeKey);
-  var socket = null, lastSeq = 0, seen = {}, pending = {}, status = "bot", backoff = 500, agentRead = 0;
+  var lastSeq = 0, seen = {}, status = "bot", agentRead = 0;
   var rating = 0, conversationId = null;
-
-  function uid() { return "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10); }
+  var chat = ChatSocket.client({
+    url: function () {
+      return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/c/" + slug +
+        "/visitor/?token=" + encodeURIComponent(token) + "&after=" + lastSeq;
+    },
+    onFrame: onFrame,
+    onState: function (state) { if (state === "down") setState("Reconnecting…"); },
+    stop: function (e) {
+      if (e.code !== 4404 && e.code !== 4403) return false;
+      localStorage.removeItem(storeKey); token = null; start();  // token of no use here: start over
+      return true;
+    },
+  });
+  var send = chat.send;
   function setState(text) { $("chat-state").textContent = text; }
 
   function showChat() { $("prechat").hidden = true; $("chat").hidden = false; }
@@ -63,11 +75,9 @@
   }
 
   function render(m) {
-    var log = $("messages");
-    if (m.client_msg_id && pending[m.client_msg_id] && pending[m.client_msg_id].li) {
-      var old = pending[m.client_msg_id].li;
-      delete pending[m.client_msg_id];
-      log.replaceChild(bubble(m), old);
+    var log = $("messages"), mine = m.client_msg_id ? chat.settle(m.client_msg_id) : null;
+    if (mine && mine.li) {
+      log.replaceChild(bubble(m), mine.li);
     } else {
       log.appendChild(bubble(m));
     }
@@ -94,11 +104,6 @@
     setState({bot: "Assistant", waiting: "Waiting for an agent…", agent: "Chatting with an agent", closed: "Chat ended"}[s] || "");
   }
 
-  function send(frame) {
-    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(frame)); return true; }
-    return false;
-  }
-
   function onFrame(f) {
     switch (f.type) {
       case "hello":
@@ -106,10 +111,6 @@
         applyStatus(f.status);
         if (f.rated) { $("csat").hidden = true; $("csat-thanks").hidden = false; }
         else if (f.status === "closed") { $("csat").hidden = false; }
-        // Resend what never got an ack: the client id makes it idempotent.
-        Object.keys(pending).forEach(function (id) {
-          send({type: "message", text: pending[id].text, client_msg_id: id, attachments: pending[id].attachments});
-        });
         break;
       case "message":
         if (f.conversation !== conversationId || seen[f.seq]) return;
@@ -138,29 +139,11 @@
         $("csat").hidden = true; $("csat-thanks").hidden = false;
         break;
       case "error":
-        if (f.ref && pending[f.ref]) {
-          var p = pending[f.ref];
-          delete pending[f.ref];
-          if (p.li) p.li.remove();
-        }
+        var refused = f.ref ? chat.settle(f.ref) : null;
+        if (refused && refused.li) refused.li.remove();
         setState(f.detail);
         break;
     }
-  }
-
-  function connect() {
-    var proto = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(proto + location.host + "/ws/c/" + slug + "/visitor/?token=" + encodeURIComponent(token) + "&after=" + lastSeq);
-    socket.onopen = function () { backoff = 500; };
-    socket.onmessage = function (e) { onFrame(JSON.parse(e.data)); };
-    socket.onclose = function (e) {
-      if (e.code === 4404 || e.code === 4403) {  // token of no use here: start over
-        localStorage.removeItem(storeKey); token = null; start(); return;
-      }
-      setState("Reconnecting…");
-      setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, 10000);
-    };
   }
 
   function startChat(data) {
@@ -185,11 +168,11 @@
     token = body.token;
     localStorage.setItem(storeKey, token);
     showChat();
-    connect();
+    chat.open();
   }
 
   function start() {
-    if (token) { showChat(); connect(); return; }
+    if (token) { showChat(); chat.open(); return; }
     if (cfg.prechat) { showPrechat(); return; }
     startChat(new FormData()).then(function (res) { if (res.ok) begin(res.body); });
   }
@@ -205,13 +188,12 @@
     e.preventDefault();
     var text = $("text").value.trim();
     if (!text && !staged.files().length) return;
-    var id = uid(), files = staged.files(), ids = files.map(function (f) { return f.id; });
+    var files = staged.files(), ids = files.map(function (f) { return f.id; });
     var li = bubble({sender: "customer", text: text, pending: true, attachments: files});
-    pending[id] = {text: text, li: li, attachments: ids};
     $("messages").appendChild(li);
     $("text").value = "";
     staged.clear();
-    send({type: "message", text: text, client_msg_id: id, attachments: ids});
+    chat.post({type: "message", text: text, client_msg_id: ChatSocket.clientId("c"), attachments: ids}, {li: li});
   });
   $("file").addEventListener("change", function () {
     Array.prototype.forEach.call(this.files, upload);

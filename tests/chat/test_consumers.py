@@ -354,3 +354,54 @@ async def test_the_poster_gets_its_message_in_the_ack_and_its_other_tabs_get_the
     assert [f for f in await drain(one) if f["type"] == "message"] == []
     await one.disconnect()
     await two.disconnect()
+
+
+def _texts(tenant, text):
+    with tenant_context(tenant.id):
+        return ChatMessage.objects.filter(text=text).count()
+
+
+async def test_an_agent_reply_or_note_resent_with_its_client_id_is_stored_once(client, acme, bob):
+    """The console resends whatever the server has not echoed after every reconnect (static/js/chat-socket.js)."""
+    session, customer, agent = await open_pair(client, acme, bob)
+    conversation_id = session.conversation.id
+    await agent.send_json_to({"type": "take", "conversation": conversation_id})
+    await drain(agent)
+    await drain(customer)
+    for frame_type, client_msg_id in (("reply", "a-1"), ("reply", "a-1"), ("note", "n-1"), ("note", "n-1")):
+        await agent.send_json_to({"type": frame_type, "conversation": conversation_id, "text": f"the {frame_type}",
+                                  "client_msg_id": client_msg_id})
+    acks = [f for f in await drain(agent) if f["type"] == "ack"]
+    assert [a["client_msg_id"] for a in acks] == ["a-1", "a-1", "n-1", "n-1"]
+    assert acks[0]["message"] == acks[1]["message"] and acks[2]["message"] == acks[3]["message"]
+    # The same again over a new socket, as after a restart of the web process that lost the acks.
+    await agent.disconnect()
+    agent, _, _ = await agent_socket(client, bob)
+    await receive_until(agent, "hello")
+    await agent.send_json_to({"type": "reply", "conversation": conversation_id, "text": "the reply",
+                              "client_msg_id": "a-1"})
+    assert (await receive_until(agent, "ack"))[-1]["id"] == acks[0]["id"]
+    assert [f["text"] for f in await drain(customer) if f["type"] == "message"] == ["the reply"]
+    assert (await sync_to_async(_texts)(acme, "the reply"), await sync_to_async(_texts)(acme, "the note")) == (1, 1)
+    await customer.disconnect()
+    await agent.disconnect()
+
+
+async def test_an_agent_reply_without_a_usable_client_id_gets_an_error_frame(client, acme, bob):
+    session, customer, agent = await open_pair(client, acme, bob)
+    conversation_id = session.conversation.id
+    await agent.send_json_to({"type": "take", "conversation": conversation_id})
+    await drain(agent)
+    for frame_type in ("reply", "note"):
+        for bad in ({}, {"client_msg_id": ""}, {"client_msg_id": 42}, {"client_msg_id": ["a"]},
+                    {"client_msg_id": "x" * 65}):
+            await agent.send_json_to({"type": frame_type, "conversation": conversation_id, "text": "lost?", **bad})
+            error = (await receive_until_any(agent, {"ack", "error"}))[-1]
+            assert (error["type"], error["error"]) == ("error", "invalid"), bad
+            assert "client_msg_id" in error["errors"]
+    await agent.send_json_to({"type": "reply", "conversation": conversation_id, "text": "still here",
+                              "client_msg_id": "ok"})
+    assert (await receive_until(agent, "ack"))[-1]["message"]["text"] == "still here"
+    assert await sync_to_async(_texts)(acme, "lost?") == 0
+    await customer.disconnect()
+    await agent.disconnect()

@@ -1,4 +1,5 @@
-"""Fixtures of the tickets tests: an SLA policy, a team, Celery tasks run in-process when asked."""
+"""Fixtures of the tickets tests: an SLA policy, a team, Celery tasks run in-process when asked, a failing mail
+server."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.mail.backends import locmem
 
 from helpdesk.celery import app
 from tests.factories import SlaPolicyFactory
@@ -32,3 +34,18 @@ def acme_sla(acme):
 
 def mime(name: str) -> bytes:
     return (MIME / name).read_bytes()
+
+
+@pytest.fixture
+def failing_mail(monkeypatch) -> list[BaseException]:
+    """The mail connection (Django's locmem backend in tests) raises these errors, one per send, then sends again."""
+    errors: list[BaseException] = []
+    send_messages = locmem.EmailBackend.send_messages
+
+    def flaky_send(backend, messages):
+        if errors:
+            raise errors.pop(0)
+        return send_messages(backend, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", flaky_send)
+    return errors

@@ -202,6 +202,14 @@ class TestTickets:
         assert response.status_code == 400
         assert "cannot become" in response.json()["errors"]["status"][0]
 
+    def test_a_subject_with_line_breaks_is_stored_on_one_line(self, api, acme):
+        ticket = _ticket(acme)
+        response = api.patch(f"{API}/tickets/{ticket.id}/", {"subject": "Card lost\r\nBcc: all@example.test"},
+                             format="json")
+        assert response.status_code == 200 and response.json()["subject"] == "Card lost Bcc: all@example.test"
+        with tenant_context(acme.id):
+            assert Ticket.objects.get(id=ticket.id).subject == "Card lost Bcc: all@example.test"
+
     def test_assigning_a_non_member_is_a_field_400(self, api, acme, carol):
         ticket = _ticket(acme)
         response = api.patch(f"{API}/tickets/{ticket.id}/", {"assignee_id": carol.id}, format="json")
@@ -221,6 +229,26 @@ class TestMessages:
         with tenant_context(acme.id):
             event = Ticket.objects.get(id=ticket.id).events.filter(kind="status.changed").get()
             assert event.actor_label.startswith("api-key:")
+
+    def test_messages_show_the_state_of_their_mail(self, api, acme):
+        ticket = _ticket(acme)
+        reply = api.post(f"{API}/tickets/{ticket.id}/messages/", {"body": "We are on it"}, format="json").json()
+        note = api.post(f"{API}/tickets/{ticket.id}/messages/", {"body": "psst", "kind": "note"}, format="json").json()
+        assert (reply["email_status"], reply["email_error"], reply["email_sent_at"]) == ("pending", None, None)
+        assert (note["email_status"], note["email_error"]) == (None, None)
+        with tenant_context(acme.id):
+            services.message_email_failed(tenant=acme, message_id=reply["id"], reason="the mail server was down")
+        messages = {m["id"]: m for m in api.get(f"{API}/tickets/{ticket.id}/messages/").json()}
+        assert (messages[reply["id"]]["email_status"], messages[reply["id"]]["email_error"]) == (
+            "failed", "the mail server was down")
+        first = min(messages)  # the customer's own message: not mailed by us
+        assert (messages[first]["email_status"], messages[first]["email_error"]) == (None, None)
+
+    def test_the_schema_shows_the_mail_state_read_only_and_nullable(self, client, alice):
+        client.force_login(alice)
+        fields = client.get("/t/acme/api/schema/?format=json").json()["components"]["schemas"]["Message"]["properties"]
+        assert fields["email_status"]["nullable"] and fields["email_status"]["readOnly"]
+        assert fields["email_error"]["nullable"] and fields["email_error"]["readOnly"]
 
     @pytest.mark.parametrize(("payload", "field"), [
         ({"body": ""}, "body"),

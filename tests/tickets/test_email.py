@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -117,6 +119,17 @@ class TestWebhook:
             assert (ticket.subject, ticket.requester.name) == ("Card lost", "Ann")
             assert message.body == "My card is gone"
             assert message.attachments.get().filename == "a.csv"
+
+    def test_an_encoded_line_break_in_the_subject_or_name_is_stored_as_a_space(self, client, acme, secret):
+        # An encoded-word decodes to any text, CR/LF included; stored as is, it would break every reply's Subject.
+        subject = base64.b64encode(b"Card lost\r\nBcc: all@example.test").decode()
+        name = base64.b64encode(b"Jane\r\nDoe").decode()
+        raw = (f"From: =?utf-8?b?{name}?= <jane@example.test>\r\nSubject: =?utf-8?b?{subject}?=\r\n"
+               "Message-ID: <crlf-1@example.test>\r\nContent-Type: text/plain\r\n\r\nWhere is it?\r\n").encode()
+        assert post(client, raw, secret).status_code == 201
+        with tenant_context(acme.id):
+            ticket = Ticket.objects.select_related("requester").get()
+        assert (ticket.subject, ticket.requester.name) == ("Card lost Bcc: all@example.test", "Jane Doe")
 
     def test_attachments_are_kept_and_oversized_ones_dropped_with_a_note(self, client, acme, secret, settings):
         assert post(client, mime("attachment.eml"), secret).status_code == 201

@@ -312,6 +312,64 @@ class TestCsat:
             services.ticket_rate(tenant=in_acme, ticket=ticket, rating=9)
 
 
+class TestMailHeaderValues:
+    """Values that go out in mail headers are stored on one line, whoever writes them."""
+
+    def test_line_breaks_in_a_new_tickets_subject_and_requester_name_become_spaces(self, in_acme):
+        ticket = _create(in_acme, subject="Card lost\r\nBcc: all@example.test\x00", requester_name="Jane\n\tDoe")
+        assert ticket.subject == "Card lost Bcc: all@example.test"
+        assert ticket.requester.name == "Jane Doe"
+
+    def test_an_updated_subject_is_cleaned_the_same_way(self, in_acme, alice):
+        ticket = _create(in_acme)
+        services.ticket_update(tenant=in_acme, ticket=ticket, actor=alice, subject=" Card\r\nlost\u2028again\x7f")
+        assert Ticket.objects.get(id=ticket.id).subject == "Card lost again"
+        assert TicketEvent.objects.get(ticket=ticket, kind="subject.changed").data["to"] == "Card lost again"
+        services.ticket_update(tenant=in_acme, ticket=ticket, actor=alice, subject="\r\n")  # nothing left: kept
+        assert Ticket.objects.get(id=ticket.id).subject == "Card lost again"
+
+    def test_threading_ids_are_stored_on_one_line(self, in_acme):
+        ticket = _create(in_acme)
+        message = services.ticket_customer_message(
+            tenant=in_acme, ticket=ticket, customer=ticket.requester, body="More", message_id="<m@x>\r\n",
+            in_reply_to="<a@x>\nX-Evil: 1", references="<a@x>\r\n\t<b@x>",
+        )
+        assert (message.message_id, message.in_reply_to, message.references) == (
+            "<m@x>", "<a@x> X-Evil: 1", "<a@x> <b@x>")
+
+
+class TestEmailDelivery:
+    def test_a_reply_is_pending_until_its_mail_is_sent_and_a_note_is_never_mailed(self, in_acme, alice):
+        ticket = _create(in_acme)
+        reply = services.ticket_reply(tenant=in_acme, ticket=ticket, author=alice, body="On its way")
+        note = services.ticket_note(tenant=in_acme, ticket=ticket, author=alice, body="Check the ledger")
+        assert (reply.email_status, note.email_status) == ("pending", "")
+
+    def test_only_a_reply_that_failed_can_be_sent_again(self, in_acme, alice, django_capture_on_commit_callbacks):
+        ticket = _create(in_acme)
+        reply = services.ticket_reply(tenant=in_acme, ticket=ticket, author=alice, body="On its way")
+        with pytest.raises(ValidationError):
+            services.message_email_retry(tenant=in_acme, message=reply, actor=alice)
+        services.message_email_failed(tenant=in_acme, message_id=reply.id, reason="the mail server\r\nwas down")
+        reply.refresh_from_db()
+        assert (reply.email_status, reply.email_error) == ("failed", "the mail server was down")
+        with django_capture_on_commit_callbacks() as callbacks:
+            services.message_email_retry(tenant=in_acme, message=reply, actor=alice)
+        reply.refresh_from_db()
+        assert (reply.email_status, reply.email_error) == ("pending", "")
+        assert len(callbacks) >= 1  # the mail task, queued on commit
+        assert TicketEvent.objects.get(ticket=ticket, kind="email.retried").actor == alice
+        with pytest.raises(ValidationError):  # a second click while it is being sent
+            services.message_email_retry(tenant=in_acme, message=reply, actor=alice)
+
+    def test_a_failure_reported_after_the_mail_went_out_changes_nothing(self, in_acme, alice):
+        ticket = _create(in_acme)
+        reply = services.ticket_reply(tenant=in_acme, ticket=ticket, author=alice, body="On its way")
+        Message.objects.filter(id=reply.id).update(email_sent_at=timezone.now(), email_status="sent")
+        assert services.message_email_failed(tenant=in_acme, message_id=reply.id, reason="late") is None
+        assert Message.objects.get(id=reply.id).email_status == "sent"
+
+
 class TestSelectors:
     def test_ticket_get_hides_other_tenants_ticket(self, acme, globex, alice):
         with tenant_context(globex.id):

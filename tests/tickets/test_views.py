@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.signing import TimestampSigner
 
 from tenants.rls import tenant_context
-from tests.factories import MacroFactory, TeamFactory
+from tests.factories import MacroFactory, TeamFactory, UserFactory
 from tickets import portal, selectors, services
 from tickets.models import Message, Ticket
 
@@ -218,6 +218,68 @@ class TestSetup:
         assert "must end after it starts" in page
 
 
+def _failed_reply(tenant, ticket, author, reason="the mail server could not be reached"):
+    """A reply whose mail failed for good (tickets.tasks.ReplyEmailTask.on_failure)."""
+    with tenant_context(tenant.id):
+        reply = services.ticket_reply(tenant=tenant, ticket=ticket, author=author, body="A new card is on its way.")
+        services.message_email_failed(tenant=tenant, message_id=reply.id, reason=reason)
+    return reply
+
+
+class TestEmailRetry:
+    def test_a_reply_not_sent_shows_why_with_a_retry_button(self, agent, acme, alice):
+        ticket = _ticket(acme)
+        reply = _failed_reply(acme, ticket, alice)
+        page = agent.get(f"{T}/{ticket.id}/").content.decode()
+        assert "Not sent: the mail server could not be reached" in page
+        assert f'action="{T}/messages/{reply.id}/email-retry/"' in page and "Retry sending" in page
+
+    def test_an_agent_sends_it_again(self, client, acme, alice, bob, mailoutbox, eager_tasks,
+                                     django_capture_on_commit_callbacks):
+        ticket = _ticket(acme)
+        reply = _failed_reply(acme, ticket, alice)
+        client.force_login(bob)  # an agent: the role that may reply may send a reply again
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"{T}/messages/{reply.id}/email-retry/")
+        assert response.status_code == 302 and response["Location"] == f"{T}/{ticket.id}/#m{reply.id}"
+        with tenant_context(acme.id):
+            sent = Message.objects.get(id=reply.id)
+        assert (sent.email_status, sent.email_error) == ("sent", "") and sent.email_sent_at is not None
+        assert [m.to for m in mailoutbox] == [["kim@example.test"]]
+        page = client.get(f"{T}/{ticket.id}/").content.decode()
+        assert "Not sent" not in page and "Retry sending" not in page and "emailed" in page
+
+    def test_a_reply_that_did_not_fail_is_not_sent_again(self, agent, acme, alice, mailoutbox):
+        ticket = _ticket(acme)
+        with tenant_context(acme.id):
+            reply = services.ticket_reply(tenant=acme, ticket=ticket, author=alice, body="On its way")
+        response = agent.post(f"{T}/messages/{reply.id}/email-retry/", follow=True)
+        assert "Only a reply that could not be sent can be sent again." in response.content.decode()
+        assert mailoutbox == []
+
+    def test_only_members_of_the_tenant_may_retry(self, client, acme, alice, globex, carol):
+        ticket = _ticket(acme)
+        reply = _failed_reply(acme, ticket, alice)
+        theirs = _failed_reply(globex, _ticket(globex), carol)
+        url = f"{T}/messages/{reply.id}/email-retry/"
+        response = client.post(url)  # anonymous, or a customer signed in to the portal only
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+        with tenant_context(acme.id):
+            token = portal.portal_token(tenant=acme, customer=ticket.requester)
+        client.get(f"/h/acme/portal/?token={token}")
+        assert client.post(url).status_code == 302
+        client.force_login(UserFactory(email="kim@example.test"))  # an account, but no member of acme
+        assert client.post(url).status_code == 404
+        client.force_login(carol)  # another tenant's owner
+        assert client.post(url).status_code == 404
+        assert client.post(f"/t/globex/tickets/messages/{reply.id}/email-retry/").status_code == 404
+        client.force_login(alice)
+        assert client.post(f"{T}/messages/{theirs.id}/email-retry/").status_code == 404
+        assert client.get(url).status_code == 405
+        with tenant_context(acme.id):
+            assert Message.objects.get(id=reply.id).email_status == "failed"
+
+
 class TestPortal:
     def test_magic_link_lists_only_the_customers_tickets(self, client, acme):
         mine = _ticket(acme, subject="Mine")
@@ -266,6 +328,15 @@ class TestPortal:
         assert client.post("/h/acme/portal/new/", {"email": "bad"}).status_code == 400
         with tenant_context(acme.id):
             assert Ticket.objects.get().channel == "web"
+
+    def test_web_form_subject_and_name_are_stored_on_one_line(self, client, acme):
+        response = client.post("/h/acme/portal/new/", {"name": "Pat\r\nBcc: x@example.test", "body": "Please",
+                                                        "email": "pat@example.test",
+                                                        "subject": "Help\r\nBcc: all@example.test"})
+        assert response.status_code == 200
+        with tenant_context(acme.id):
+            ticket = Ticket.objects.select_related("requester").get()
+        assert (ticket.subject, ticket.requester.name) == ("Help Bcc: all@example.test", "Pat Bcc: x@example.test")
 
     def test_link_request_emails_only_known_customers(self, client, acme, mailoutbox):
         _ticket(acme)

@@ -7,6 +7,7 @@ import binascii
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tickets.models import (
@@ -14,6 +15,7 @@ from tickets.models import (
     Attachment,
     Channel,
     Customer,
+    EmailStatus,
     Macro,
     Message,
     MessageKind,
@@ -37,7 +39,8 @@ class CustomerSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 class TicketSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     requester = CustomerSerializer(read_only=True)
     assignee_id = serializers.IntegerField(allow_null=True, read_only=True)
-    assignee_email = serializers.EmailField(source="assignee.email", default=None, read_only=True)
+    # null when nobody is assigned (the default stands in for the missing assignee)
+    assignee_email = serializers.EmailField(source="assignee.email", default=None, allow_null=True, read_only=True)
     team_id = serializers.IntegerField(allow_null=True, read_only=True)
 
     class Meta:
@@ -104,16 +107,26 @@ class AttachmentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 class MessageSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     attachments = AttachmentSerializer(many=True, read_only=True)
     author_email = serializers.SerializerMethodField()
+    email_status = serializers.SerializerMethodField(
+        help_text="The reply's mail to the requester: pending, sent or failed; null when it is not emailed.")
+    email_error = serializers.SerializerMethodField(help_text="Why the mail was not sent; null unless failed.")
 
     class Meta:
         model = Message
         fields = ("id", "ticket_id", "kind", "author_type", "author_email", "body", "body_html", "citations",
-                  "attachments", "message_id", "email_sent_at", "created_at")
+                  "attachments", "message_id", "email_status", "email_error", "email_sent_at", "created_at")
         read_only_fields = fields
 
     def get_author_email(self, obj: Message) -> str | None:
         person = obj.author_user or obj.author_customer
         return person.email if person is not None else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=[v for v in EmailStatus.values if v], allow_null=True))
+    def get_email_status(self, obj: Message) -> str | None:
+        return obj.email_status or None
+
+    def get_email_error(self, obj: Message) -> str | None:
+        return obj.email_error if obj.email_status == EmailStatus.FAILED else None
 
 
 class MessageCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -153,6 +166,10 @@ class TeamCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class MacroSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    # An object, never null (tickets.services.macro_validate_actions checks its keys and values).
+    actions = serializers.DictField(required=False, help_text=(
+        "Changes the macro makes: status, priority, add_tags and remove_tags (lists), team_id, assign_to_me."))
+
     class Meta:
         model = Macro
         fields = ("id", "name", "body", "actions", "created_at")

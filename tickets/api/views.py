@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.api_errors import ErrorSerializer, error_body
 from helpdesk.http import query_text
 from helpdesk.pagination import CursorPagination
 from tenants.api_auth import IsTenantAdmin, IsTenantAdminForWrites
@@ -299,12 +300,14 @@ class InboundEmailView(APIView):
     permission_classes = [permissions.AllowAny]
     parser_classes = [RawMimeParser]
 
-    @extend_schema(request={"message/rfc822": bytes}, responses={200: s.InboundResultSerializer,
-                                                                  201: s.InboundResultSerializer})
+    @extend_schema(request={"message/rfc822": bytes}, responses={
+        200: s.InboundResultSerializer, 201: s.InboundResultSerializer,
+        403: OpenApiResponse(ErrorSerializer, description="The X-Inbound-Secret header is missing or wrong."),
+    })
     def post(self, request: Request) -> Response:
         tenant = _tenant(request)
         if not services.inbound_secret_check(tenant=tenant, secret=request.headers.get("X-Inbound-Secret", "")):
-            return Response({"detail": "Invalid inbound secret.", "errors": {}}, status=status.HTTP_403_FORBIDDEN)
+            return Response(error_body("Invalid inbound secret."), status=status.HTTP_403_FORBIDDEN)
         raw = request.data if isinstance(request.data, bytes) else b""
         result = services.ingest_email(tenant=tenant, raw=raw)
         body = {"outcome": result.outcome, "ticket_id": result.ticket.id if result.ticket else None,

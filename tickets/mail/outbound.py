@@ -1,14 +1,21 @@
-"""Outgoing mail for a ticket: threaded to the conversation so the customer's client shows one thread."""
+"""Outgoing mail for a ticket: threaded to the conversation so the customer's client shows one thread.
+
+Every header value is made single-line here too, whatever the services stored: a CR/LF in a header makes Django
+refuse the mail (BadHeaderError), an error no retry cures, so one bad row must not silence a ticket.
+"""
 
 from __future__ import annotations
 
 import re
+import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from helpdesk.celery import TRANSIENT_ERRORS
+from helpdesk.text import single_line
 from tenants.models import Tenant
-from tickets.models import AuthorType, Message, Ticket
+from tickets.models import AuthorType, Customer, Message, Ticket
 
 SUBJECT_TOKEN = re.compile(r"\[#(\d+)\]")
 MAX_REFERENCES = 20
@@ -19,13 +26,15 @@ def inbound_address(tenant: Tenant) -> str:
 
 
 def sender(tenant: Tenant) -> str:
-    name = tenant.name.replace('"', "")
+    # A quote or backslash in the name would end or escape the quoted display name.
+    name = single_line(tenant.name).replace('"', "").replace("\\", "")
     return f'"{name}" <{inbound_address(tenant)}>'
 
 
 def ticket_subject(ticket: Ticket) -> str:
     """"Re: <subject> [#<number>]": the token threads replies whose headers a client dropped."""
-    subject = ticket.subject if ticket.subject.lower().startswith("re:") else f"Re: {ticket.subject}"
+    subject = single_line(ticket.subject)
+    subject = subject if subject.lower().startswith("re:") else f"Re: {subject}"
     return subject if SUBJECT_TOKEN.search(subject) else f"{subject} [#{ticket.number}]"
 
 
@@ -35,7 +44,8 @@ def thread_headers(message: Message) -> dict[str, str]:
                                                              kind="reply")
         .exclude(message_id="").order_by("id").values_list("message_id", "author_type")
     )
-    headers: dict[str, str] = {"Message-ID": message.message_id}
+    earlier = [(single_line(mid), author) for mid, author in earlier]
+    headers: dict[str, str] = {"Message-ID": single_line(message.message_id)}
     if earlier:
         customer_ids = [mid for mid, author in earlier if author == AuthorType.CUSTOMER]
         headers["In-Reply-To"] = customer_ids[-1] if customer_ids else earlier[-1][0]
@@ -60,7 +70,7 @@ def reply_email(*, tenant: Tenant, message: Message) -> EmailMessage:
     email = EmailMessage(subject=ticket_subject(ticket), body=body, from_email=sender(tenant),
                          to=[ticket.requester.email], headers=headers)
     for attachment in message.attachments.all():
-        email.attach(attachment.filename, bytes(attachment.data), attachment.content_type)
+        email.attach(single_line(attachment.filename), bytes(attachment.data), attachment.content_type)
     return email
 
 
@@ -73,3 +83,30 @@ def csat_email(*, tenant: Tenant, ticket: Ticket, rate_url: str) -> EmailMessage
         headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All",
                  "Reply-To": inbound_address(tenant)},
     )
+
+
+def portal_link_email(*, tenant: Tenant, customer: Customer, url: str) -> EmailMessage:
+    return EmailMessage(
+        subject=f"Your {single_line(tenant.name)} support link", from_email=sender(tenant), to=[customer.email],
+        body=f"Follow your requests here (the link works for 7 days):\n{url}\n",
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
+def send_failure_reason(exc: BaseException) -> str:
+    """Why a mail was not sent, in words for the agent. The SMTP server's answer is about the address or the mail,
+    so it is shown; other errors' details (hosts, connection strings) stay in the operator's failed-task list."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        answers = "; ".join(f"{code} {_text(reply)}" for code, reply in exc.recipients.values())
+        return f"the mail server refused the address ({answers})"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"the mail server refused the mail ({exc.smtp_code} {_text(exc.smtp_error)})"
+    if isinstance(exc, TRANSIENT_ERRORS):
+        return "the help desk's database or queue was unavailable"
+    if isinstance(exc, OSError):
+        return "the mail server could not be reached"
+    return f"an unexpected error ({type(exc).__name__}); the operator's list of failed tasks has the details"
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from email import policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
@@ -15,11 +16,12 @@ from email.utils import getaddresses, parseaddr
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from helpdesk.text import without_nul
+from helpdesk.text import single_line, without_nul
 from tickets.sanitize import clean_html, html_to_text
 
 MAX_RAW_BYTES = 40 * 1024 * 1024
-_MSGID = re.compile(r"<[^<>\s]+>")
+# No white space or control characters: an id is matched against stored ones and sent back in our headers.
+_MSGID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
 _QUOTE_HEADER = re.compile(r"^(On .{3,200} wrote:|-{2,} ?Original Message ?-{2,}|From: .+)$", re.MULTILINE)
 AUTO_SUBJECT = re.compile(r"^(auto(matic)? ?(reply|response)|out of (the )?office|undeliver|delivery status)",
                           re.IGNORECASE)
@@ -56,8 +58,20 @@ def _header(msg: Message, name: str) -> str:
     try:
         value = msg.get(name)
     except Exception:  # a malformed header must not sink the whole mail
-        value = None
+        value = _header_lenient(msg, name)
     return without_nul(str(value or "")).strip()
+
+
+def _header_lenient(msg: Message, name: str) -> str:
+    """The header's text without the strict parser, which refuses, for one, an address whose encoded display name
+    holds a line break; the mail is the customer's all the same."""
+    for key, raw in msg.raw_items():
+        if key.lower() == name.lower():
+            try:
+                return str(make_header(decode_header(raw)))
+            except Exception:  # an encoded-word in an unknown charset, say
+                return str(raw)
+    return ""
 
 
 def _decode_part(part: Message) -> str:
@@ -125,7 +139,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         validate_email(from_email)
     except ValidationError:
         raise ValidationError({"raw": "The message has no valid From address."})
-    subject = " ".join(_header(msg, "Subject").split())
+    subject = single_line(_header(msg, "Subject"))  # an encoded-word may hide a CR/LF
     text_part = msg.get_body(preferencelist=("plain",))
     html_part = msg.get_body(preferencelist=("html",))
     text = _decode_part(text_part) if text_part is not None else ""
@@ -142,7 +156,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
     if not text.strip() and not subject and not attachments:
         raise ValidationError({"raw": "The message has neither a subject nor a body."})
     return ParsedEmail(
-        from_email=from_email, from_name=from_name.strip(),
+        from_email=from_email, from_name=single_line(from_name),
         to=[addr.lower() for _, addr in getaddresses([_header(msg, "To"), _header(msg, "Cc")]) if addr],
         subject=subject, message_id=(_MSGID.findall(_header(msg, "Message-ID")) or [""])[0],
         in_reply_to=(_MSGID.findall(_header(msg, "In-Reply-To")) or [""])[0],

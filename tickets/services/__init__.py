@@ -29,6 +29,9 @@ from tickets.services.csat import csat_request, ticket_rate
 from tickets.services.email import IngestResult, ingest_email
 from tickets.services.messages import (
     AttachmentIn,
+    message_email_failed,
+    message_email_retry,
+    message_email_send,
     message_post_bot_reply,
     ticket_customer_message,
     ticket_note,
@@ -53,6 +56,9 @@ __all__ = [
     "macro_validate_actions",
     "mailbox_configure",
     "mailbox_remove",
+    "message_email_failed",
+    "message_email_retry",
+    "message_email_send",
     "message_post_bot_reply",
     "sla_mark_breaches",
     "sla_policy_save",

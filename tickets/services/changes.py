@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from helpdesk.text import single_line
 from tenants.models import Membership, Tenant, User
 from tickets.models import (
     PRIORITY_RANK,
@@ -147,9 +148,11 @@ def ticket_update(
         if clean != sorted(locked.tags):
             changes.append(("tags", locked.tags, clean))
             locked.tags = clean
-    if subject is not None and subject.strip() and subject.strip() != locked.subject:
-        changes.append(("subject", locked.subject, subject.strip()[:250]))
-        locked.subject = subject.strip()[:250]
+    # Cleaned as on creation: the subject goes out in the Subject of every reply.
+    subject = single_line(subject)[:250] if subject is not None else None
+    if subject and subject != locked.subject:
+        changes.append(("subject", locked.subject, subject))
+        locked.subject = subject
     if category is not None and category != locked.category:
         changes.append(("category", locked.category, category[:100]))
         locked.category = category[:100]

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.utils import timezone
 
+from helpdesk.text import single_line
 from tenants.models import Tenant, User
 from tickets.models import PRIORITY_RANK, AuthorType, Channel, Customer, MessageKind, Priority, Team, Ticket
 from tickets.services._common import next_number, record_event, send_message_posted, send_ticket_created
@@ -26,6 +27,7 @@ CHAT_SENDERS = {"customer": AuthorType.CUSTOMER, "agent": AuthorType.AGENT, "bot
 def customer_get_or_create(*, tenant: Tenant, email: str | None, name: str = "", external_id: str = "") -> Customer:
     """One contact per email address (case-insensitive) per tenant; an anonymous chat gets a fresh contact."""
     email = (email or "").strip().lower()
+    name = single_line(name)  # may name the customer in a mail header
     if email:
         try:
             validate_email(email)
@@ -61,7 +63,7 @@ def _new_ticket(
 ) -> Ticket:
     policy = default_policy(tenant=tenant)
     first_due, resolution_due = sla_compute_due(policy=policy, priority=priority, start=created_at)
-    subject = " ".join(subject.split())[:250] or "(no subject)"
+    subject = single_line(subject)[:250] or "(no subject)"  # goes out in the Subject of every reply
     ticket = Ticket.objects.create(
         tenant=tenant, number=next_number(tenant=tenant), subject=subject, channel=channel, requester=requester,
         priority=priority, team=team, tags=sorted({t.strip().lower()[:50] for t in tags if t.strip()}),

@@ -18,8 +18,10 @@ from django.db import transaction
 from django.db.models import Func, Value
 from django.utils import timezone
 
+from helpdesk.text import single_line
 from tenants.models import Tenant, User
-from tickets.models import Attachment, AuthorType, Customer, Message, MessageKind, Status, Ticket
+from tickets.mail import outbound
+from tickets.models import Attachment, AuthorType, Customer, EmailStatus, Message, MessageKind, Status, Ticket
 from tickets.sanitize import clean_html
 from tickets.services._common import record_event, send_message_posted
 
@@ -87,8 +89,10 @@ def message_create(
     message = Message.objects.create(
         tenant=tenant, ticket=ticket, kind=kind, author_type=author_type, author_user=author_user,
         author_customer=author_customer, body=body, body_html=clean_html(body_html) if body_html else "",
-        citations=citations or [], message_id=message_id[:255], in_reply_to=in_reply_to[:255],
-        references=references, created_at=created_at or timezone.now(),
+        # The threading ids go back out in the headers of our replies (In-Reply-To, References).
+        citations=citations or [], message_id=single_line(message_id)[:255],
+        in_reply_to=single_line(in_reply_to)[:255], references=single_line(references),
+        created_at=created_at or timezone.now(),
     )
     Attachment.objects.bulk_create([
         Attachment(tenant=tenant, message=message, filename=a.filename, content_type=a.content_type,
@@ -105,10 +109,60 @@ def message_create(
 
 
 def _enqueue_email(tenant: Tenant, message: Message) -> None:
+    """Mail the reply after commit; until it is sent (or fails for good) the agent sees it as sending."""
     from tickets import tasks
 
     if message.ticket.requester.email:
+        message.email_status, message.email_error = EmailStatus.PENDING, ""
+        message.save(update_fields=["email_status", "email_error"])
         transaction.on_commit(partial(tasks.message_send_email.delay, tenant.id, message.id))
+
+
+def _message_lock(*, tenant: Tenant, message_id: int) -> Message | None:
+    return (Message.objects.for_tenant(tenant).select_for_update(of=("self",))
+            .select_related("ticket__requester", "author_user").filter(id=message_id).first())
+
+
+@transaction.atomic
+def message_email_send(*, tenant: Tenant, message_id: int) -> None:
+    """Mail a reply to the requester, once: the row lock and ``email_sent_at`` make a task delivered twice send
+    nothing the second time. Errors propagate, for the task to retry (tickets/tasks.py)."""
+    message = _message_lock(tenant=tenant, message_id=message_id)
+    if message is None or message.email_sent_at is not None or not message.ticket.requester.email:
+        return
+    outbound.reply_email(tenant=tenant, message=message).send()
+    message.email_sent_at = timezone.now()
+    message.email_status, message.email_error = EmailStatus.SENT, ""
+    message.save(update_fields=["email_sent_at", "email_status", "email_error"])
+
+
+@transaction.atomic
+def message_email_failed(*, tenant: Tenant, message_id: int, reason: str) -> Message | None:
+    """The reply's mail failed for good: shown on the ticket as not sent, with the reason and a way to retry,
+    and announced like any ticket change (open ticket pages, webhooks), instead of the customer silently never
+    hearing back."""
+    message = _message_lock(tenant=tenant, message_id=message_id)
+    if message is None or message.email_sent_at is not None:  # sent by another delivery of the task after all
+        return None
+    message.email_status, message.email_error = EmailStatus.FAILED, single_line(reason)[:500]
+    message.save(update_fields=["email_status", "email_error"])
+    record_event(tenant=tenant, ticket=message.ticket, actor=None, kind="email.failed", label="mail",
+                 data={"message_id": message.id, "error": message.email_error})
+    return message
+
+
+@transaction.atomic
+def message_email_retry(*, tenant: Tenant, message: Message, actor: User | None, actor_label: str = "") -> Message:
+    """An agent sends a reply whose mail failed again: the error is cleared and the mail queued afresh."""
+    locked = _message_lock(tenant=tenant, message_id=message.id)
+    if locked is None or locked.email_status != EmailStatus.FAILED:
+        raise ValidationError({"message": "Only a reply that could not be sent can be sent again."})
+    if not locked.ticket.requester.email:
+        raise ValidationError({"message": "The requester has no email address."})
+    _enqueue_email(tenant, locked)
+    record_event(tenant=tenant, ticket=locked.ticket, actor=actor, kind="email.retried", label=actor_label,
+                 data={"message_id": locked.id})
+    return locked
 
 
 def _lock(ticket: Ticket) -> Ticket:
