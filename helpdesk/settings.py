@@ -137,6 +137,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"ai.*": {"queue": "ai"}, "kb.tasks.*": {"queue": "ai"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Tasks scheduled further ahead than the broker can hold them (helpdesk/schedule.py).
+    "helpdesk-scheduled-release": {"task": "helpdesk.tasks.scheduled_release", "schedule": 10.0},
     # Mark tickets whose SLA clocks ran out (fans out one task per tenant).
     "tickets-sla-breaches": {"task": "tickets.tasks.sla_check_all", "schedule": env_float("SLA_CHECK_SECONDS", 60.0)},
     # Optional IMAP polling for tenants that configured a mailbox.

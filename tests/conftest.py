@@ -286,11 +286,7 @@ class WebProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1", "--port",
-             str(self.port), "--log-level", "warning"],
-            cwd=ROOT, env=_process_env(),
-        )
+        self.process = _uvicorn(self.port, _process_env())
         _wait_for_port(self.port, self.process)
 
     def kill(self) -> None:

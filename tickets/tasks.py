@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from functools import partial
 from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 
 from helpdesk.celery import TRANSIENT_ERRORS, TenantTask
+from helpdesk.schedule import task_schedule
 from tenants.models import Tenant
 from tenants.rls import tenant_context
 from tenants.selectors import tenant_get
@@ -72,16 +71,17 @@ def csat_send_request(tenant_id: int, ticket_id: int) -> None:
     TicketEvent.objects.create(tenant=tenant, ticket=ticket, kind="csat.sent", actor_label="system")
 
 
-@shared_task(base=TenantTask, acks_late=True)
+# Not in TenantTask's one transaction: the service commits the claim and the record around the HTTP call itself.
+@shared_task(base=TenantTask, acks_late=True, one_transaction=False)
 def webhook_deliver(tenant_id: int, delivery_id: int) -> str:
     delivery = services.webhook_deliver(tenant=tenant_get(tenant_id=tenant_id), delivery_id=delivery_id)
     if delivery is None:
         return "done"
     if delivery.status == DeliveryStatus.RETRYING:
-        # Exponential backoff: 10 s, 20 s, 40 s, ... capped at an hour. Scheduled on commit rather than by
-        # raising Retry, which would roll back the attempt just logged on the delivery row.
+        # Exponential backoff: 10 s, 20 s, 40 s, ... capped at an hour: a task of its own, scheduled where a long
+        # wait is safe (helpdesk/schedule.py); the attempt is already recorded on the delivery row.
         countdown = min(3600, 10 * 2 ** (delivery.attempts - 1))
-        transaction.on_commit(partial(webhook_deliver.apply_async, (tenant_id, delivery_id), countdown=countdown))
+        task_schedule(webhook_deliver.name, [tenant_id, delivery_id], countdown=countdown)
     return str(delivery.status)
 
 

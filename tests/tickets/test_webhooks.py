@@ -72,7 +72,7 @@ def test_delivery_is_signed_and_logged(acme, receiver):
     assert len(received) == 1
 
 
-def test_failures_are_retried_with_backoff(acme, receiver, eager_tasks, django_capture_on_commit_callbacks):
+def test_failures_are_retried_with_backoff(acme, receiver, monkeypatch):
     from tickets import tasks
 
     url, received, statuses = receiver
@@ -81,16 +81,76 @@ def test_failures_are_retried_with_backoff(acme, receiver, eager_tasks, django_c
     with tenant_context(acme.id):
         _create_ticket(acme)
         delivery = WebhookDelivery.objects.get()
-    countdowns = []
+    scheduled: list[tuple[str, list[int], float]] = []
+    monkeypatch.setattr(tasks, "task_schedule", lambda name, args, *, countdown: scheduled.append(
+        (name, args, countdown)))
     for _ in range(3):
-        with django_capture_on_commit_callbacks() as callbacks:
-            tasks.webhook_deliver(acme.id, delivery.id)
-        countdowns += [c.keywords["countdown"] for c in callbacks
-                       if getattr(c, "func", None) == tasks.webhook_deliver.apply_async]
+        tasks.webhook_deliver(acme.id, delivery.id)
     with tenant_context(acme.id):
         delivery.refresh_from_db()
-    assert len(received) == 3 and countdowns == [10, 20]
+    assert len(received) == 3
+    assert scheduled == [(tasks.webhook_deliver.name, [acme.id, delivery.id], 10),
+                         (tasks.webhook_deliver.name, [acme.id, delivery.id], 20)]
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (DeliveryStatus.DELIVERED, 3, 200)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_receiver_is_called_outside_any_transaction(acme, monkeypatch):
+    from django.db import connection
+
+    from tickets import tasks
+
+    WebhookFactory(tenant=acme, url="https://hooks.example.test/in", events=["ticket.created"])
+    with tenant_context(acme.id):
+        _create_ticket(acme)
+        delivery = WebhookDelivery.objects.get()
+    seen: list[bool] = []
+
+    def post(delivery):
+        seen.append(connection.in_atomic_block)
+        return 200, ""
+
+    monkeypatch.setattr(services.webhooks, "_post", post)
+    tasks.webhook_deliver(acme.id, delivery.id)
+    assert seen == [False]
+    with tenant_context(acme.id):
+        assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
+
+
+def test_a_receiver_that_answers_a_byte_at_a_time_meets_the_deadline(acme, monkeypatch, settings):
+    import socket
+    import threading
+    import time
+
+    settings.TENANT_DESTINATIONS_ALLOW_PRIVATE = True
+    monkeypatch.setattr(services.webhooks, "DEADLINE_SECONDS", 1.0)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = server.accept()
+        conn.recv(65536)
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100:
+            if stop.is_set():
+                break
+            conn.sendall(bytes([byte]))
+            time.sleep(0.2)
+        conn.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    WebhookFactory(tenant=acme, url=f"http://127.0.0.1:{server.getsockname()[1]}/", events=["ticket.created"])
+    with tenant_context(acme.id):
+        _create_ticket(acme)
+        delivery = WebhookDelivery.objects.get()
+        started = time.monotonic()
+        services.webhook_deliver(tenant=acme, delivery_id=delivery.id)
+        delivery.refresh_from_db()
+    stop.set()
+    server.close()
+    assert time.monotonic() - started < 3
+    assert (delivery.status, delivery.last_error) == (DeliveryStatus.RETRYING, "timed out")
 
 
 def test_unreachable_url_ends_failed_after_max_attempts(acme):

@@ -2,8 +2,8 @@
 
 A webhook URL is a destination a tenant chose, so it must be public (helpdesk/outbound.py), on creation and again
 before every delivery; redirects are not followed and response bodies are neither read nor stored (otherwise the
-delivery log would be a scanner of the internal network that shows what answered). The HTTP call runs outside the
-transaction that claims the delivery, so a slow receiver holds no row lock."""
+delivery log would be a scanner of the internal network that shows what answered). The HTTP call runs outside any
+transaction, so a slow receiver holds no row lock, and within a deadline, so it cannot hold the worker either."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import hmac
 import json
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -21,21 +23,25 @@ import httpx
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk.crypto import secret_decrypt, secret_encrypt
 from helpdesk.outbound import UnsafeDestination, destination_check
 from tenants.models import Tenant, User
+from tenants.rls import tenant_context
 from tenants.services import audit_record
 from tickets.models import WEBHOOK_EVENTS, DeliveryStatus, Webhook, WebhookDelivery
 
 MAX_ATTEMPTS = 6
-TIMEOUT_SECONDS = 10.0
+TIMEOUT_SECONDS = 10.0  # each connect, write and read
+DEADLINE_SECONDS = 30.0  # the whole delivery
+_POSTER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook")
 
 
 def _validate(url: str, events: list[str]) -> None:
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ValidationError({"url": "Enter an http(s) URL."})
+        raise ValidationError({"url": _("Enter an http(s) URL.")})
     try:
         destination_check(url)
     except UnsafeDestination as exc:
@@ -92,8 +98,12 @@ def sign(*, secret: str, timestamp: str, body: bytes) -> str:
 
 
 def webhook_deliver(*, tenant: Tenant, delivery_id: int) -> WebhookDelivery | None:
-    """One attempt. Returns the delivery (status tells the caller whether to retry); None if already done."""
-    with transaction.atomic():
+    """One attempt. Returns the delivery (status tells the caller whether to retry); None if already done.
+
+    Three steps, the HTTP call outside any transaction: the claim and the record commit on their own, so a slow
+    receiver holds neither a row lock nor a database connection's transaction (the task runs this without
+    TenantTask's one transaction)."""
+    with tenant_context(tenant.id):
         # Claim the attempt: a second worker running the same delivery waits here, then sees the count.
         delivery = (WebhookDelivery.objects.for_tenant(tenant).select_for_update().select_related("webhook")
                     .filter(id=delivery_id).first())
@@ -107,7 +117,8 @@ def webhook_deliver(*, tenant: Tenant, delivery_id: int) -> WebhookDelivery | No
         delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, timezone.now()
     else:
         delivery.status = DeliveryStatus.FAILED if delivery.attempts >= MAX_ATTEMPTS else DeliveryStatus.RETRYING
-    delivery.save(update_fields=["last_status_code", "last_error", "status", "delivered_at"])
+    with tenant_context(tenant.id):
+        delivery.save(update_fields=["last_status_code", "last_error", "status", "delivered_at"])
     return delivery
 
 
@@ -128,10 +139,24 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
         destination_check(delivery.webhook.url)  # again: the name may resolve elsewhere since it was saved
     except UnsafeDestination as exc:
         return None, f"refused: {exc}"
+    client = httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+
+    def post() -> int:
+        with client.stream("POST", delivery.webhook.url, content=body, headers=headers) as response:
+            return response.status_code  # the status line is all we need; the body is never read
+
+    # httpx's timeouts bound each read, not the whole exchange: a receiver that sends its answer a byte at a time
+    # would hold the worker for as long as it likes. The call runs in a thread the deadline abandons, closing the
+    # client under it so that its socket is released.
+    future = _POSTER.submit(post)
     try:
-        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client, client.stream(
-                "POST", delivery.webhook.url, content=body, headers=headers) as response:
-            # The status line is all we need; the body is never read.
-            return response.status_code, "" if response.is_success else f"HTTP {response.status_code}"
+        status_code = future.result(timeout=DEADLINE_SECONDS)
+    except FutureTimeout:
+        client.close()
+        return None, "timed out"
     except httpx.HTTPError as exc:
         return None, type(exc).__name__
+    finally:
+        if future.done():
+            client.close()
+    return status_code, "" if 200 <= status_code < 300 else f"HTTP {status_code}"
