@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tenants.models import TenantOwned
 
 
 class Backend(models.TextChoices):
-    EXTRACTIVE = "extractive", "Extractive (quotes the knowledge base, never invents)"
-    TRANSFORMERS = "transformers", "Local model (transformers: a model directory or GGUF file)"
-    OPENAI = "openai", "OpenAI-compatible endpoint (vLLM, Ollama, ...)"
+    EXTRACTIVE = "extractive", _("Extractive (quotes the knowledge base, never invents)")
+    TRANSFORMERS = "transformers", _("Local model (transformers: a model directory or GGUF file)")
+    OPENAI = "openai", _("OpenAI-compatible endpoint (vLLM, Ollama, ...)")
 
 
 class AISettings(TenantOwned):

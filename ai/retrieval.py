@@ -7,6 +7,8 @@ from dataclasses import replace
 
 from ai.answering import Hit, Search
 from ai.backends import embeddings
+from ai.backends.language import detect
+from helpdesk.i18n import supported
 from kb import selectors as kb_selectors
 from tenants.models import Tenant
 
@@ -14,9 +16,13 @@ LIMIT = 5
 WHOLE_ARTICLES = 3  # the first hits are read whole: the answer is often in another section than the best match
 
 
-def kb_search(*, tenant: Tenant, limit: int = LIMIT) -> Search:
+def kb_search(*, tenant: Tenant, limit: int = LIMIT, language: str | None = None) -> Search:
+    """``language``: the customer's; by default the language the query is written in. Of an article's
+    translations, the one in that language is read (kb.selectors.article_search)."""
+
     def search(query: str) -> Sequence[Hit]:
-        hits = kb_selectors.article_search(tenant=tenant, query=query, limit=limit)
+        wanted = language or supported(detect(query).code)
+        hits = kb_selectors.article_search(tenant=tenant, query=query, limit=limit, language=wanted)
         whole = kb_selectors.article_passages(tenant=tenant, article_ids=[h.article_id for h in hits[:WHOLE_ARTICLES]])
         for passage in whole.values():
             # The reader's units were embedded at indexing: without them, a worker's first question about an

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ai import charts, metrics, selectors, tasks
@@ -36,7 +37,7 @@ def settings_page(request: TenantRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_validation_error(form, exc)  # type: ignore[arg-type]
         else:
-            messages.success(request, "AI settings saved.")
+            messages.success(request, _("AI settings saved."))
             return redirect(tenant_reverse(request.tenant, "ai:settings"))
     context = {"form": form, "reader": reader,
                "embeddings": selectors.embedding_status(tenant=request.tenant)}
@@ -62,7 +63,7 @@ def overview(request: TenantRequest) -> HttpResponse:
 def train(request: TenantRequest) -> HttpResponse:
     require_role(request.membership, Role.ADMIN)
     tasks.classifier_train.delay(request.tenant.id)
-    messages.success(request, "Training started: the new version appears below when it is done.")
+    messages.success(request, _("Training started: the new version appears below when it is done."))
     return redirect(tenant_reverse(request.tenant, "ai:overview"))
 
 

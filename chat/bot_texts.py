@@ -31,7 +31,38 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "I couldn't find that in our help center.",
         "zh": "抱歉，帮助中心里没有找到相关信息。",
     },
+    # The conversation's own events, shown to the customer and the agents alike (str.format fields).
+    "agent_joined": {
+        "en": "{agent} joined the chat.",
+        "zh": "客服 {agent} 已加入对话。",
+    },
+    "transferred_to_agent": {
+        "en": "{actor} transferred the chat to {agent}.",
+        "zh": "{actor} 已将对话转接给 {agent}。",
+    },
+    "transferred_to_team": {
+        "en": "{actor} transferred the chat to the {team} team.",
+        "zh": "{actor} 已将对话转接至“{team}”团队。",
+    },
+    "closed_by": {
+        "en": "{actor} closed the conversation.",
+        "zh": "{actor} 已结束对话。",
+    },
+    "closed": {
+        "en": "The conversation was closed.",
+        "zh": "对话已结束。",
+    },
+    "reopened_by": {
+        "en": "{actor} reopened the conversation.",
+        "zh": "{actor} 已重新开启对话。",
+    },
 }
+
+
+def reply_language(detected: str, fallback: str) -> str:
+    """The language to answer in: the one detected from what the customer wrote, else ``fallback`` (the tenant's
+    language) when nothing was detected ("" or "und": too short, or a link)."""
+    return detected if detected.strip() and detected.strip().lower() != "und" else fallback
 
 
 def bot_text(key: str, language: str) -> str:

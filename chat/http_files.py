@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
 from chat.models import ChatAttachment
 from chat.services.attachments import check_size
@@ -33,7 +34,7 @@ def read_upload(request: HttpRequest) -> UploadIn:
         check_size(length - _MULTIPART_SLACK)
     upload = request.FILES.get("file")
     if upload is None:
-        raise ValidationError({"file": "Choose a file to send."})
+        raise ValidationError({"file": _("Choose a file to send.")})
     check_size(upload.size or 0)
     return UploadIn(filename=upload.name or "", content_type=upload.content_type or "", data=upload.read())
 

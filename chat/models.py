@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tenants.models import TenantOwned
 
@@ -22,7 +23,8 @@ class ChatSettings(TenantOwned):
     # Origins (scheme://host[:port]) whose pages may embed the widget; one per line. Empty: hosted page only.
     allowed_origins = models.TextField(blank=True, default="")
     prechat_form = models.BooleanField(default=True, help_text="Ask for name and email before the chat starts.")
-    welcome = models.CharField(max_length=200, blank=True, default="Hi! How can we help you today?")
+    # Blank: the greeting in the customer's language (templates/chat/page.html); set, the tenant's own words.
+    welcome = models.CharField(max_length=200, blank=True, default="")
     # Fixed-window limits on customer messages, counted in Redis so every web process shares them.
     visitor_messages_per_minute = models.PositiveIntegerField(default=30)
     tenant_messages_per_minute = models.PositiveIntegerField(default=6000)
@@ -57,10 +59,10 @@ class Visitor(TenantOwned):
 
 
 class Status(models.TextChoices):
-    BOT = "bot", "With the bot"
-    WAITING = "waiting", "Waiting for an agent"
-    AGENT = "agent", "With an agent"
-    CLOSED = "closed", "Closed"
+    BOT = "bot", _("With the bot")
+    WAITING = "waiting", _("Waiting for an agent")
+    AGENT = "agent", _("With an agent")
+    CLOSED = "closed", _("Closed")
 
 
 class Conversation(TenantOwned):
@@ -109,10 +111,10 @@ class Conversation(TenantOwned):
 
 
 class Sender(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    AGENT = "agent", "Agent"
-    BOT = "bot", "Bot"
-    SYSTEM = "system", "System"
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    BOT = "bot", _("Bot")
+    SYSTEM = "system", _("System")
 
 
 class ChatMessage(TenantOwned):

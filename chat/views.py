@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from chat import selectors, services
@@ -44,7 +45,7 @@ def chat_settings(request: TenantRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            messages.success(request, "Chat settings saved.")
+            messages.success(request, _("Chat settings saved."))
             return redirect(tenant_reverse(request.tenant, "chat:settings"))
     widget_url = request.build_absolute_uri(f"/c/{request.tenant.slug}/widget.js")
     return render(request, "chat/settings.html", {"form": form, "widget_url": widget_url},

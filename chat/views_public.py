@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -57,8 +58,13 @@ def chat_start(request: HttpRequest, **kwargs: object) -> HttpResponse:
 @require_GET
 def widget_js(request: HttpRequest, **kwargs: object) -> HttpResponse:
     tenant = request.tenant  # type: ignore[attr-defined]
-    response = render(request, "chat/widget.js", {"tenant": tenant, "base": request.build_absolute_uri("/")[:-1]},
-                      content_type="application/javascript")
+    # Its words are translated here, in the tenant's language (helpdesk/i18n.py): the script runs on third-party
+    # pages, with no catalogue to load. (A .js template is not scanned by makemessages for the django domain.)
+    response = render(request, "chat/widget.js", {
+        "tenant": tenant, "base": request.build_absolute_uri("/")[:-1],
+        "label": gettext("Chat with %(name)s") % {"name": tenant.name},
+        "button": pgettext("widget button", "Chat"),
+    }, content_type="application/javascript")
     response["Cache-Control"] = "public, max-age=300"
     return response
 

@@ -115,10 +115,10 @@ def main(argv: list[str] | None = None) -> int:
             children.append(child)
         base = f"http://{args.host}:{args.port}"
         print(
-            f"\nHelpdesk is running.\n"
-            f"  Agent app:    {base}/accounts/login/   (then /t/demo/)\n"
-            f"  Help center:  {base}/h/demo/\n"
-            f"  Chat page:    {base}/c/demo/\n"
+            f"\nHelpdesk is running, with an English and a Chinese demo tenant (demo, qingyun).\n"
+            f"  Agent app:    {base}/accounts/login/   (then /t/demo/ or /t/qingyun/)\n"
+            f"  Help center:  {base}/h/demo/   {base}/h/qingyun/\n"
+            f"  Chat page:    {base}/c/demo/   {base}/c/qingyun/\n"
             f"  API docs:     {base}/t/demo/api/docs/\n"
             f"  Sent e-mail:  {env['EMAIL_FILE_PATH']}\n"
             f"Press Ctrl-C to stop.\n",

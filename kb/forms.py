@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from kb.models import Category
 from kb.rendering import parse_tags
@@ -8,14 +10,15 @@ from tenants.models import Tenant
 
 
 class ArticleForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    slug = forms.SlugField(max_length=120, required=False, help_text="Leave empty to derive it from the title.")
-    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False)
-    tags = forms.CharField(max_length=400, required=False, help_text="Comma-separated.")
-    locale = forms.CharField(max_length=10, initial="en")
+    title = forms.CharField(max_length=200, label=_("Title"))
+    slug = forms.SlugField(max_length=120, required=False, label=_("Address"),
+                           help_text=_("Leave empty to derive it from the title."))
+    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, label=_("Category"))
+    tags = forms.CharField(max_length=400, required=False, label=_("Tags"), help_text=_("Comma-separated."))
+    locale = forms.ChoiceField(choices=settings.LANGUAGES, initial="en", label=_("Language"))
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 22, "data-preview-source": ""}), required=False,
-                           label="Body (Markdown)", max_length=200_000)
-    note = forms.CharField(max_length=200, required=False, label="Revision note")
+                           label=_("Body (Markdown)"), max_length=200_000)
+    note = forms.CharField(max_length=200, required=False, label=_("Revision note"))
 
     def __init__(self, *args: object, tenant: Tenant, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -26,16 +29,17 @@ class ArticleForm(forms.Form):
 
 
 class CategoryForm(forms.Form):
-    title = forms.CharField(max_length=120)
-    slug = forms.SlugField(max_length=80, required=False)
-    description = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    position = forms.IntegerField(min_value=0, max_value=100_000, required=False)
+    title = forms.CharField(max_length=120, label=_("Title"))
+    slug = forms.SlugField(max_length=80, required=False, label=_("Address"))
+    description = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                  label=_("Description"))
+    position = forms.IntegerField(min_value=0, max_value=100_000, required=False, label=_("Position"))
 
 
 class ImportForm(forms.Form):
-    archive = forms.FileField(label="Zip of Markdown files",
-                              help_text="Folders are categories (optional _category.md), files are articles.")
-    publish = forms.BooleanField(required=False, initial=True, label="Publish the imported articles")
+    archive = forms.FileField(label=_("Zip of Markdown files"),
+                              help_text=_("Folders are categories (optional _category.md), files are articles."))
+    publish = forms.BooleanField(required=False, initial=True, label=_("Publish the imported articles"))
 
 
 class PreviewForm(forms.Form):
@@ -43,11 +47,15 @@ class PreviewForm(forms.Form):
 
 
 class FeedbackForm(forms.Form):
-    helpful = forms.TypedChoiceField(choices=[("yes", "Yes"), ("no", "No")], coerce=lambda v: v == "yes")
+    helpful = forms.TypedChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], coerce=lambda v: v == "yes")
     comment = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(max_length=500, required=False, label="Search")
-    mode = forms.ChoiceField(choices=[("hybrid", "Hybrid"), ("vector", "Meaning"), ("fts", "Words")],
+    q = forms.CharField(max_length=500, required=False, label=_("Search"))
+    mode = forms.ChoiceField(choices=[("hybrid", _("Hybrid")), ("vector", _("Meaning")), ("fts", _("Words"))],
                              required=False)
+
+
+class TranslateForm(forms.Form):
+    locale = forms.ChoiceField(choices=settings.LANGUAGES, label=_("Language"))

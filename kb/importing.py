@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from helpdesk.text import without_nul
 from kb import indexing, services
@@ -152,6 +153,8 @@ def import_files(
     files = list(files)
     category_files = [(p, text) for p, text in files if p.name == "_category.md"]
     category_texts = {p.parts[0]: text for p, text in category_files if len(p.parts) == 2}
+    # A folder's language (front matter "language" in its _category.md) is its articles' unless they say otherwise.
+    languages = {slug: split_front_matter(text)[0].get("language", "") for slug, text in category_texts.items()}
     categories: dict[str, Category] = {}
     with unit():
         for slug, text in category_texts.items():
@@ -168,7 +171,8 @@ def import_files(
             continue
         with unit():
             _import_article(tenant=tenant, author=author, path=path, text=text, publish=publish, index=index,
-                            categories=categories, report=report)
+                            categories=categories, report=report,
+                            folder_language=languages.get(path.parts[0], "") if len(path.parts) == 2 else "")
             if progress is not None:
                 progress(1)
     if index == "sync" and report.article_ids:
@@ -178,7 +182,8 @@ def import_files(
 
 
 def _import_article(*, tenant: Tenant, author: User | None, path: PurePosixPath, text: str, publish: bool,
-                    index: str, categories: dict[str, Category], report: ImportReport) -> None:
+                    index: str, categories: dict[str, Category], report: ImportReport,
+                    folder_language: str = "") -> None:
     category = None
     if len(path.parts) == 2:
         folder = path.parts[0]
@@ -192,16 +197,21 @@ def _import_article(*, tenant: Tenant, author: User | None, path: PurePosixPath,
     tags = parse_tags(meta.get("tags", ""))
     article = Article.objects.for_tenant(tenant).filter(slug=slug).first()
     try:
-        if article and (article.title, article.body.strip(), article.tags, article.category_id) == (
-            title, body.strip(), tags, category.id if category else None
+        locale = services.locale_check(meta.get("language") or folder_language or _written_in(f"{title}\n{body}"))
+        original = _original(tenant, meta.get("translation_of", ""), path)
+        if article and (article.title, article.body.strip(), article.tags, article.category_id, article.locale,
+                        article.translation_of_id) == (
+            title, body.strip(), tags, category.id if category else None, locale, original.id if original else None
         ):
             report.unchanged += 1
         else:
             created = article is None
             article = services.article_save(
                 tenant=tenant, author=author, article=article, title=title, body=body.strip() + "\n", slug=slug,
-                category=category, tags=tags, note="Imported", enqueue_index=index == "async",
+                category=category, tags=tags, locale=locale, note="Imported", enqueue_index=index == "async",
             )
+            if original is not None or article.translation_of_id is not None:
+                services.article_translation_link(tenant=tenant, article=article, original=original)
             report.created += created
             report.updated += not created
         if publish and not article.is_published:
@@ -209,6 +219,25 @@ def _import_article(*, tenant: Tenant, author: User | None, path: PurePosixPath,
         report.article_ids.append(article.id)
     except ValidationError as exc:
         report.errors.append(f"{path}: {' '.join(exc.messages)}")
+
+
+def _written_in(text: str) -> str:
+    """The language an article without one is written in: the UI language closest to what it detects."""
+    from ai.backends.language import detect
+    from helpdesk.i18n import supported
+
+    return supported(detect(text).code) or "en"
+
+
+def _original(tenant: Tenant, slug: str, path: PurePosixPath) -> Article | None:
+    """The article a file's front matter "translation_of" names (by slug), imported before it or already there."""
+    if not slug.strip():
+        return None
+    original = Article.objects.for_tenant(tenant).filter(slug=slugify(slug.strip())).first()
+    if original is None:
+        raise ValidationError(f"translation_of names “{slug.strip()}”, which is not an article (yet): import the "
+                              "original first, or in the same archive under a name that sorts before.")
+    return original
 
 
 def import_folder(*, tenant: Tenant, author: User | None, root: Path, **options: object) -> ImportReport:
@@ -233,9 +262,9 @@ def import_job_create(*, tenant: Tenant, author: User | None, archive: File[byte
         with zipfile.ZipFile(io.BytesIO(data)) as upload:
             entries = zip_entries(upload)
     except DAMAGED_ZIP:
-        raise ValidationError({"archive": "This is not a zip file."}) from None
+        raise ValidationError({"archive": _("This is not a zip file.")}) from None
     if not entries:
-        raise ValidationError({"archive": "This zip holds no Markdown (.md) files to import."})
+        raise ValidationError({"archive": _("This zip holds no Markdown (.md) files to import.")})
     job = ImportJob.objects.create(tenant=tenant, author=author, archive=data, publish=publish,
                                    archive_name=without_nul(archive.name or "")[:200])
     transaction.on_commit(partial(import_job_run_task.delay, tenant.id, job.id))
@@ -299,7 +328,7 @@ def _archive_files(archive: bytes) -> tuple[list[SourceFile], list[str]]:
         with zipfile.ZipFile(io.BytesIO(archive)) as upload:
             return list(zip_files(upload, errors=unreadable)), unreadable
     except DAMAGED_ZIP:
-        raise ValidationError({"archive": "The archive cannot be read as a zip file."}) from None
+        raise ValidationError({"archive": _("The archive cannot be read as a zip file.")}) from None
 
 
 def _progress_writer(*, tenant: Tenant, job_id: int) -> Callable[[int], None]:

@@ -18,9 +18,9 @@ from django.db.models.expressions import CombinedExpression
 
 from ai.backends import embeddings
 from ai.backends.text import units
+from helpdesk.segmentation import index_text
 from kb.chunking import ChunkDraft, chunk_article
 from kb.models import Article, ArticleRevision, ArticleStatus, Chunk
-from kb.segmentation import index_text
 from tenants.models import Tenant
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def _embedder(model: str) -> Embedder:
 
 
 def search_vector_expression(*, heading: str, text: str) -> CombinedExpression:
-    """The full-text vector of a chunk: heading weighted A, text B, Chinese segmented into words (kb.segmentation).
+    """The full-text vector of a chunk: heading weighted A, text B, Chinese segmented (helpdesk.segmentation).
 
     PostgreSQL cannot segment Chinese itself, so the vector is built from the segmented strings, not the columns.
     """

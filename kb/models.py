@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from pgvector.django import HnswIndex, VectorField
 
 from tenants.models import TenantOwned, User
@@ -35,8 +37,8 @@ class Category(TenantOwned):
 
 
 class ArticleStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
 
 
 class Article(TenantOwned):
@@ -47,7 +49,11 @@ class Article(TenantOwned):
     # Rendered and sanitized once per save: pages never render Markdown on the read path.
     body_html = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT)
-    locale = models.CharField(max_length=10, default="en")
+    locale = models.CharField(max_length=10, default="en", choices=settings.LANGUAGES)
+    # One article, several languages: an original (None here) and its translations form a group, at most one
+    # article per language. Customers get the group's article in their language, else the original.
+    translation_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="translations")
     author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     position = models.PositiveIntegerField(default=0)
@@ -57,11 +63,20 @@ class Article(TenantOwned):
 
     class Meta:
         ordering = ["position", "title"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "slug"], name="kb_article_unique_slug")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "slug"], name="kb_article_unique_slug"),
+            models.UniqueConstraint(fields=["tenant", "translation_of", "locale"], name="kb_article_one_per_language",
+                                    condition=models.Q(translation_of__isnull=False)),
+        ]
         indexes = [models.Index(fields=["tenant", "status", "category"])]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def group_id(self) -> int:
+        """The original's id: the same for an article and all its translations."""
+        return self.translation_of_id or self.id
 
     @property
     def is_published(self) -> bool:
@@ -142,10 +157,10 @@ class Chunk(TenantOwned):
 
 
 class ImportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class ImportJob(TenantOwned):

@@ -18,9 +18,9 @@ from django.db.models import F, QuerySet
 from pgvector.django import CosineDistance
 
 from ai.backends import embeddings
+from helpdesk.segmentation import query_terms, segment
 from kb.indexing import FTS_CONFIG, current_model
 from kb.models import ArticleStatus, Chunk
-from kb.segmentation import query_terms, segment
 from tenants.models import Tenant
 
 MODES = ("hybrid", "vector", "fts")
@@ -57,12 +57,14 @@ class SearchHit:
     vector_similarity: float | None
     fts_rank: float | None
     revision_id: int = 0
+    locale: str = ""
+    group_id: int = 0  # the same for an article and its translations (Article.group_id)
 
 
 def or_query_text(query: str) -> str:
     """Any of the words (to_tsquery syntax): questions are long, and AND-ing every word would match nothing.
 
-    Chinese is segmented into words, without function words (kb.segmentation), as the indexed text is."""
+    Chinese is segmented into words, without function words (helpdesk.segmentation), as the indexed text is."""
     return " | ".join(query_terms(query, limit=MAX_TERMS))
 
 
@@ -175,7 +177,7 @@ def search(
         ),
         top AS (SELECT * FROM fused ORDER BY score DESC, id LIMIT %s)
         SELECT top.id, top.score::float8, top.fts_rank, c.heading, c.text, c.revision_id, a.id, a.title, a.slug,
-               coalesce(cat.slug, ''), {similarity}
+               coalesce(cat.slug, ''), {similarity}, a.locale, coalesce(a.translation_of_id, a.id)
         FROM top
         JOIN kb_chunk c ON c.id = top.id
         JOIN kb_article a ON a.id = c.article_id
@@ -200,7 +202,8 @@ def search(
             url=f"/h/{tenant.slug}/articles/{row[8]}/", chunk_id=row[0], heading=row[3], text=row[4],
             snippet=_snippet(headline, row[4]), score=float(row[1]),
             vector_similarity=None if row[10] is None else max(0.0, min(1.0, float(row[10]))),
-            fts_rank=None if row[2] is None else float(row[2]), revision_id=row[5],
+            fts_rank=None if row[2] is None else float(row[2]), revision_id=row[5], locale=row[11],
+            group_id=row[12],
         )
         for row, headline in zip(rows, headlines, strict=True)
     ]

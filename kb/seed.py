@@ -1,4 +1,5 @@
-"""Demo content: the Northwind Bank knowledge base from kb/demo, published and indexed in-process."""
+"""Demo content: a demo tenant's knowledge base (Northwind Bank's kb/demo, Qingyun's kb/demo_zh), published and
+indexed in-process."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from kb import importing
 from tenants.models import Membership, Role, Tenant
 
 DEMO_ROOT = Path(__file__).resolve().parent / "demo" / "articles"
+# Each demo's articles, keyed by the content name seed_demo passes (its tenant's slug).
+DEMO_CONTENT = {"demo": DEMO_ROOT, "qingyun": Path(__file__).resolve().parent / "demo_zh" / "articles"}
 
 
-def seed(*, tenant: Tenant, stdout: IO[str] | Any) -> None:
+def seed(*, tenant: Tenant, stdout: IO[str] | Any, content: str = "demo") -> None:
     """Idempotent: unchanged articles are left alone, and indexing replaces chunks rather than adding them."""
     owner = Membership.objects.for_tenant(tenant).filter(role=Role.OWNER).select_related("user").first()
-    files = list(importing.folder_files(DEMO_ROOT))
+    files = list(importing.folder_files(DEMO_CONTENT[content]))
     # A management command's OutputWrapper ends every write with a newline; tqdm needs the raw stream.
     stream = getattr(stdout, "_out", stdout)
     with tqdm(total=len(files), desc="Knowledge base", unit="file", file=stream, leave=False) as bar:

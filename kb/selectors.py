@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -16,11 +17,30 @@ if TYPE_CHECKING:
     import numpy as np
 
 __all__ = ["MODES", "SearchHit", "article_search"]
+T = TypeVar("T")
 
 
-def article_search(*, tenant: Tenant, query: str, limit: int = 10, mode: str = "hybrid") -> list[SearchHit]:
-    """Published articles of ``tenant`` that answer ``query``: one hit per article, at its best chunk."""
-    return search(tenant=tenant, query=query, limit=limit, mode=mode)
+def article_search(*, tenant: Tenant, query: str, limit: int = 10, mode: str = "hybrid",
+                   language: str | None = None) -> list[SearchHit]:
+    """Published articles of ``tenant`` that answer ``query``: one hit per article, at its best chunk.
+
+    ``language`` (a customer's): one hit per group of translations, the one in that language where search found it,
+    at the rank of the group's best hit."""
+    if language is None:
+        return search(tenant=tenant, query=query, limit=limit, mode=mode)
+    hits = search(tenant=tenant, query=query, limit=min(50, 2 * limit), mode=mode)
+    return in_language(hits, language, group=lambda h: h.group_id, locale=lambda h: h.locale)[:limit]
+
+
+def in_language(items: list[T], language: str, *, group: Callable[[T], int], locale: Callable[[T], str]) -> list[T]:
+    """One item per group of translations, in the order of each group's first item: the group's item in
+    ``language`` if the list has one, else its first."""
+    chosen: dict[int, T] = {}
+    for item in items:
+        key = group(item)
+        if key not in chosen or (locale(item) == language and locale(chosen[key]) != language):
+            chosen[key] = item
+    return list(chosen.values())
 
 
 # Agent side: every article, drafts included.
@@ -82,6 +102,13 @@ def article_get(*, tenant: Tenant, article_id: int) -> Article:
     return get_object_or_404(Article.objects.for_tenant(tenant).select_related("category"), id=article_id)
 
 
+def article_group(*, tenant: Tenant, article: Article) -> list[Article]:
+    """``article``'s versions in other languages, drafts included (the original first)."""
+    group = article.group_id
+    return list(Article.objects.for_tenant(tenant).filter(Q(id=group) | Q(translation_of_id=group))
+                .exclude(id=article.id).order_by("translation_of_id", "locale"))
+
+
 def revision_list(*, tenant: Tenant, article: Article) -> QuerySet[ArticleRevision]:
     return ArticleRevision.objects.for_tenant(tenant).filter(article=article).select_related("author").order_by(
         "-number"
@@ -129,33 +156,50 @@ def _published(tenant: Tenant) -> QuerySet[Article]:
     return Article.objects.for_tenant(tenant).filter(status=ArticleStatus.PUBLISHED)
 
 
-def public_categories(*, tenant: Tenant) -> QuerySet[Category]:
-    """Categories with at least one published article, each with its published articles prefetched."""
-    published = _published(tenant).order_by("position", "title").only("id", "title", "slug", "category_id")
-    return (
+def public_categories(*, tenant: Tenant, language: str) -> list[Category]:
+    """Categories with at least one published article, each with its published articles (one per group of
+    translations, in ``language`` where there is one) in ``published_articles``."""
+    published = _published(tenant).order_by("position", "title").only(
+        "id", "title", "slug", "category_id", "locale", "translation_of_id")
+    categories: list[Category] = list(
         Category.objects.for_tenant(tenant)
         .annotate(published_count=Count("articles", filter=Q(articles__status=ArticleStatus.PUBLISHED)))
         .filter(published_count__gt=0)
         .prefetch_related(Prefetch("articles", queryset=published, to_attr="published_articles"))
         .order_by("position", "title")
     )
+    for category in categories:
+        category.published_articles = _in_language(category.published_articles, language)  # type: ignore[attr-defined]
+    return categories
 
 
 def public_category_get(*, tenant: Tenant, slug: str) -> Category:
     return get_object_or_404(Category.objects.for_tenant(tenant), slug=slug)
 
 
-def public_category_articles(*, tenant: Tenant, category: Category) -> QuerySet[Article]:
-    return _published(tenant).filter(category=category).order_by("position", "title")
+def public_category_articles(*, tenant: Tenant, category: Category, language: str) -> list[Article]:
+    return _in_language(list(_published(tenant).filter(category=category).order_by("position", "title")), language)
 
 
 def public_article_get(*, tenant: Tenant, slug: str) -> Article:
     return get_object_or_404(_published(tenant).select_related("category"), slug=slug)
 
 
-def public_related(*, tenant: Tenant, article: Article, limit: int = 5) -> QuerySet[Article]:
+def public_translations(*, tenant: Tenant, article: Article) -> list[Article]:
+    """The published versions of ``article`` in other languages (its original and the original's translations)."""
+    group = article.group_id
+    return list(_published(tenant).filter(Q(id=group) | Q(translation_of_id=group)).exclude(id=article.id)
+                .only("id", "title", "slug", "locale").order_by("locale"))
+
+
+def public_related(*, tenant: Tenant, article: Article, limit: int = 5) -> list[Article]:
     if article.category_id is None:
-        return _published(tenant).none()
-    return _published(tenant).filter(category_id=article.category_id).exclude(id=article.id).order_by(
-        "position", "title"
-    )[:limit]
+        return []
+    group = article.group_id
+    others = _published(tenant).filter(category_id=article.category_id).exclude(
+        Q(id=group) | Q(translation_of_id=group)).order_by("position", "title")
+    return _in_language(list(others[:limit * 3]), article.locale)[:limit]
+
+
+def _in_language(articles: list[Article], language: str) -> list[Article]:
+    return in_language(articles, language, group=lambda a: a.group_id, locale=lambda a: a.locale)

@@ -6,9 +6,10 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from kb import events, indexing
 from kb.models import Article, ArticleFeedback, ArticleRevision, ArticleStatus, Category
@@ -22,12 +23,12 @@ def _unique_slug(*, tenant: Tenant, model: type[Article] | type[Category], wante
                  field: str) -> str:
     slug = slugify(wanted)[:80].strip("-")
     if not slug:
-        raise ValidationError({field: "Use at least one letter or digit."})
+        raise ValidationError({field: _("Use at least one letter or digit.")})
     taken = model.objects.for_tenant(tenant).filter(slug=slug)
     if exclude_id is not None:
         taken = taken.exclude(id=exclude_id)
     if taken.exists():
-        raise ValidationError({"slug": "Another item already uses this address."})
+        raise ValidationError({"slug": _("Another item already uses this address.")})
     return slug
 
 
@@ -38,9 +39,9 @@ def category_save(
 ) -> Category:
     title = title.strip()
     if not title:
-        raise ValidationError({"title": "A category needs a title."})
+        raise ValidationError({"title": _("A category needs a title.")})
     if len(title) > 120:
-        raise ValidationError({"title": "Keep the title under 120 characters."})
+        raise ValidationError({"title": _("Keep the title under 120 characters.")})
     slug = _unique_slug(tenant=tenant, model=Category, wanted=slug or title,
                         exclude_id=category.id if category else None, field="slug" if slug else "title")
     if category is None:
@@ -85,13 +86,13 @@ def article_save(
     """
     title = title.strip()
     if not title:
-        raise ValidationError({"title": "An article needs a title."})
+        raise ValidationError({"title": _("An article needs a title.")})
     if len(title) > 200:
-        raise ValidationError({"title": "Keep the title under 200 characters."})
+        raise ValidationError({"title": _("Keep the title under 200 characters.")})
     if len(body) > MAX_BODY:
-        raise ValidationError({"body": f"Keep the article under {MAX_BODY:,} characters."})
+        raise ValidationError({"body": _("Keep the article under %(limit)s characters.") % {"limit": f"{MAX_BODY:,}"}})
     if category is not None and category.tenant_id != tenant.id:
-        raise ValidationError({"category": "Choose one of your categories."})
+        raise ValidationError({"category": _("Choose one of your categories.")})
     slug = _unique_slug(tenant=tenant, model=Article, wanted=slug or title,
                         exclude_id=article.id if article else None, field="slug" if slug else "title")
     tags = [t.strip().lower()[:40] for t in (tags or []) if t.strip()]
@@ -100,8 +101,11 @@ def article_save(
         article = Article(tenant=tenant, author=author, created_at=now)
     else:
         article = Article.objects.for_tenant(tenant).select_for_update().get(id=article.id)
+    locale = locale_check(locale)
+    if article.pk is not None and locale != article.locale:
+        _group_locale_check(tenant=tenant, article=article, locale=locale)
     article.title, article.slug, article.body, article.category = title, slug, body, category
-    article.tags, article.locale, article.updated_at = tags, (locale or "en")[:10], now
+    article.tags, article.locale, article.updated_at = tags, locale, now
     article.body_html = render_markdown(body)
     article.save()
     number = (ArticleRevision.objects.for_tenant(tenant).filter(article=article).aggregate(m=Max("number"))["m"]
@@ -110,6 +114,60 @@ def article_save(
                                    tags=tags, author=author, note=note[:200], created_at=now)
     if article.is_published:
         _announce_published(tenant, article, enqueue_index=enqueue_index)
+    return article
+
+
+def locale_check(code: str) -> str:
+    """``code`` as one of settings.LANGUAGES ("zh", "zh-CN" and "zh-hans" are all "zh-hans")."""
+    from helpdesk.i18n import supported
+
+    locale = supported(code or "en")
+    if locale is None:
+        raise ValidationError({"locale": _("Choose one of the languages offered.")})
+    return locale
+
+
+def _group_locale_check(*, tenant: Tenant, article: Article, locale: str) -> None:
+    """At most one article per language in a group of translations."""
+    group = article.translation_of_id or article.id
+    siblings = Article.objects.for_tenant(tenant).filter(Q(id=group) | Q(translation_of_id=group)).exclude(
+        id=article.id)
+    if siblings.filter(locale=locale).exists():
+        raise ValidationError({"locale": _("This article already has a version in that language.")})
+
+
+@transaction.atomic
+def article_translation_create(*, tenant: Tenant, author: User | None, article: Article, locale: str) -> Article:
+    """A draft translation of ``article`` into ``locale``, starting from the original's text for the translator
+    to replace. Translating a translation translates its original: a group has one original."""
+    original = article.translation_of or article
+    locale = locale_check(locale)
+    if locale == original.locale or Article.objects.for_tenant(tenant).filter(
+            translation_of=original, locale=locale).exists():
+        raise ValidationError({"locale": _("This article already has a version in that language.")})
+    translation = article_save(tenant=tenant, author=author, title=original.title, body=original.body,
+                               slug=f"{original.slug}-{locale}", category=original.category,
+                               tags=list(original.tags), locale=locale, note=f"Translation of “{original.title}”")
+    translation.translation_of = original
+    translation.save(update_fields=["translation_of"])
+    return translation
+
+
+@transaction.atomic
+def article_translation_link(*, tenant: Tenant, article: Article, original: Article | None) -> Article:
+    """Make ``article`` a translation of ``original`` (None: an original again)."""
+    if original is not None:
+        original = original.translation_of or original
+        if original.id == article.id or original.tenant_id != tenant.id:
+            raise ValidationError({"translation_of": _("Choose another article of this knowledge base.")})
+        if original.locale == article.locale:
+            raise ValidationError({"translation_of": _("A translation is in another language than its original.")})
+        if Article.objects.for_tenant(tenant).filter(translation_of=article).exists():
+            raise ValidationError({"translation_of": _("This article has translations of its own.")})
+    article.translation_of = original
+    if original is not None:
+        _group_locale_check(tenant=tenant, article=article, locale=article.locale)
+    article.save(update_fields=["translation_of"])
     return article
 
 
@@ -149,7 +207,7 @@ def article_delete(*, tenant: Tenant, article: Article) -> None:
 def article_restore(*, tenant: Tenant, author: User | None, article: Article, revision: ArticleRevision) -> Article:
     """Copy an old revision back in, as a new revision (history is never rewritten)."""
     if revision.article_id != article.id:
-        raise ValidationError("That revision belongs to another article.")
+        raise ValidationError(_("That revision belongs to another article."))
     return article_save(
         tenant=tenant, author=author, article=article, title=revision.title, body=revision.body, slug=article.slug,
         category=article.category, tags=list(revision.tags), locale=article.locale,
@@ -159,8 +217,8 @@ def article_restore(*, tenant: Tenant, author: User | None, article: Article, re
 
 def feedback_record(*, tenant: Tenant, article: Article, helpful: bool, comment: str = "") -> ArticleFeedback:
     if not article.is_published:
-        raise ValidationError("This article is not published.")
+        raise ValidationError(_("This article is not published."))
     comment = comment.strip()
     if len(comment) > 2000:
-        raise ValidationError({"comment": "Keep the comment under 2,000 characters."})
+        raise ValidationError({"comment": _("Keep the comment under 2,000 characters.")})
     return ArticleFeedback.objects.create(tenant=tenant, article=article, helpful=helpful, comment=comment)

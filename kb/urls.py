@@ -20,6 +20,7 @@ urlpatterns = [
     path("categories/<int:category_id>/delete/", views.category_delete, name="category_delete"),
     path("<int:article_id>/", views.article_edit, name="article_edit"),
     path("<int:article_id>/publish/", views.article_publish, name="article_publish"),
+    path("<int:article_id>/translate/", views.article_translate, name="article_translate"),
     path("<int:article_id>/unpublish/", views.article_unpublish, name="article_unpublish"),
     path("<int:article_id>/delete/", views.article_delete, name="article_delete"),
     path("<int:article_id>/revisions/", views.revisions, name="revisions"),

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from helpdesk.http import TenantRequest, apply_validation_error, query_int, query_text
@@ -56,12 +57,14 @@ def _editor(request: TenantRequest, article: Article | None) -> HttpResponse:
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            messages.success(request, "Published." if article.is_published else "Saved as draft.")
+            messages.success(request, _("Published.") if article.is_published else _("Saved as draft."))
             return redirect(tenant_reverse(request.tenant, "kb:article_edit", article.id))
     preview_html = render_markdown(form["body"].value() or "")
     context: dict[str, object] = {"form": form, "article": article, "preview": preview_html}
     if article is not None:
         context["feedback"] = selectors.feedback_summary(tenant=request.tenant, article=article)
+        context["translations"] = selectors.article_group(tenant=request.tenant, article=article)
+        context["translate_form"] = forms.TranslateForm()
         context["comments"] = selectors.feedback_recent(tenant=request.tenant, article=article)
     return render(request, "kb/editor.html", context, status=400 if form.errors else 200)
 
@@ -72,6 +75,24 @@ def article_new(request: TenantRequest) -> HttpResponse:
 
 def article_edit(request: TenantRequest, article_id: int) -> HttpResponse:
     return _editor(request, selectors.article_get(tenant=request.tenant, article_id=article_id))
+
+
+@require_POST
+def article_translate(request: TenantRequest, article_id: int) -> HttpResponse:
+    """A draft translation of the article, opened in the editor for the translator."""
+    require_role(request.membership, Role.ADMIN)
+    article = selectors.article_get(tenant=request.tenant, article_id=article_id)
+    form = forms.TranslateForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"locale": _("Choose one of the languages offered.")})
+        translation = services.article_translation_create(tenant=request.tenant, author=request.user,
+                                                          article=article, locale=form.cleaned_data["locale"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(tenant_reverse(request.tenant, "kb:article_edit", article.id))
+    messages.success(request, _("Draft translation created: replace the text and publish it."))
+    return redirect(tenant_reverse(request.tenant, "kb:article_edit", translation.id))
 
 
 @require_POST
@@ -88,7 +109,7 @@ def article_publish(request: TenantRequest, article_id: int) -> HttpResponse:
     require_role(request.membership, Role.ADMIN)
     article = selectors.article_get(tenant=request.tenant, article_id=article_id)
     services.article_publish(tenant=request.tenant, article=article)
-    messages.success(request, "Published. It is searchable as soon as it is indexed (a few seconds).")
+    messages.success(request, _("Published. It is searchable as soon as it is indexed (a few seconds)."))
     return redirect(tenant_reverse(request.tenant, "kb:article_edit", article.id))
 
 
@@ -97,7 +118,7 @@ def article_unpublish(request: TenantRequest, article_id: int) -> HttpResponse:
     require_role(request.membership, Role.ADMIN)
     article = selectors.article_get(tenant=request.tenant, article_id=article_id)
     services.article_unpublish(tenant=request.tenant, article=article)
-    messages.success(request, "Unpublished: the article is a draft and no longer in search.")
+    messages.success(request, _("Unpublished: the article is a draft and no longer in search."))
     return redirect(tenant_reverse(request.tenant, "kb:article_edit", article.id))
 
 
@@ -106,7 +127,7 @@ def article_delete(request: TenantRequest, article_id: int) -> HttpResponse:
     require_role(request.membership, Role.ADMIN)
     article = selectors.article_get(tenant=request.tenant, article_id=article_id)
     services.article_delete(tenant=request.tenant, article=article)
-    messages.success(request, f"Deleted “{article.title}”.")
+    messages.success(request, _("Deleted “%(title)s”.") % {"title": article.title})
     return redirect(tenant_reverse(request.tenant, "kb:articles"))
 
 
@@ -139,7 +160,7 @@ def revision_restore(request: TenantRequest, article_id: int, number: int) -> Ht
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Restored revision {old.number} as a new revision.")
+        messages.success(request, _("Restored revision %(number)s as a new revision.") % {"number": old.number})
     return redirect(tenant_reverse(request.tenant, "kb:article_edit", article.id))
 
 
@@ -152,7 +173,7 @@ def categories(request: TenantRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            messages.success(request, "Category added.")
+            messages.success(request, _("Category added."))
             return redirect(tenant_reverse(request.tenant, "kb:categories"))
     return render(request, "kb/categories.html", {
         "form": form, "categories": selectors.category_list(tenant=request.tenant)},
@@ -171,7 +192,7 @@ def category_edit(request: TenantRequest, category_id: int) -> HttpResponse:
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            messages.success(request, "Category saved.")
+            messages.success(request, _("Category saved."))
             return redirect(tenant_reverse(request.tenant, "kb:categories"))
     return render(request, "kb/category_edit.html", {"form": form, "category": category},
                   status=400 if form.errors else 200)
@@ -182,7 +203,8 @@ def category_delete(request: TenantRequest, category_id: int) -> HttpResponse:
     require_role(request.membership, Role.ADMIN)
     category = selectors.category_get(tenant=request.tenant, category_id=category_id)
     services.category_delete(tenant=request.tenant, category=category)
-    messages.success(request, f"Deleted category “{category.title}”; its articles are now uncategorized.")
+    messages.success(request, _("Deleted category “%(title)s”; its articles are now uncategorized.")
+                     % {"title": category.title})
     return redirect(tenant_reverse(request.tenant, "kb:categories"))
 
 
@@ -233,7 +255,7 @@ def import_job_restart(request: TenantRequest, job_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "Started again: the files imported before it stalled are left as they are.")
+        messages.success(request, _("Started again: the files imported before it stalled are left as they are."))
     return redirect(tenant_reverse(request.tenant, "kb:import_job", job.id))
 
 

@@ -17,25 +17,39 @@ def _tenant(request: HttpRequest) -> Tenant:
     return request.tenant  # type: ignore[attr-defined,no-any-return]
 
 
+def _language(request: HttpRequest) -> str:
+    """The customer's language (helpdesk.i18n.LanguageMiddleware chose it among the tenant's)."""
+    return str(getattr(request, "LANGUAGE_CODE", "") or _tenant(request).language)
+
+
 def home(request: HttpRequest) -> HttpResponse:
     tenant = _tenant(request)
     return render(request, "helpcenter/home.html", {
-        "categories": selectors.public_categories(tenant=tenant), "form": forms.SearchForm()})
+        "categories": selectors.public_categories(tenant=tenant, language=_language(request)),
+        "form": forms.SearchForm()})
 
 
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     tenant = _tenant(request)
     found = selectors.public_category_get(tenant=tenant, slug=slug)
     return render(request, "helpcenter/category.html", {
-        "category": found, "articles": selectors.public_category_articles(tenant=tenant, category=found),
+        "category": found,
+        "articles": selectors.public_category_articles(tenant=tenant, category=found, language=_language(request)),
         "form": forms.SearchForm()})
 
 
 def article(request: HttpRequest, slug: str) -> HttpResponse:
     tenant = _tenant(request)
     found = selectors.public_article_get(tenant=tenant, slug=slug)
+    translations = selectors.public_translations(tenant=tenant, article=found)
+    language = _language(request)
+    own = next((t for t in translations if t.locale == language), None)
+    if found.locale != language and own is not None and "lang" not in request.GET:
+        # A link to another language's version (shared, or from search) opens the customer's own.
+        return redirect(reverse("helpcenter:article", args=[tenant.slug, own.slug]))
     return render(request, "helpcenter/article.html", {
         "article": found, "related": selectors.public_related(tenant=tenant, article=found),
+        "translations": translations,
         "feedback_form": forms.FeedbackForm(), "thanks": request.GET.get("thanks") == "1",
         "form": forms.SearchForm()})
 
@@ -64,7 +78,8 @@ def search(request: HttpRequest) -> HttpResponse:
     form = forms.SearchForm(request.GET)
     hits = []
     if form.is_valid() and form.cleaned_data["q"]:
-        hits = selectors.article_search(tenant=tenant, query=form.cleaned_data["q"], limit=10)
+        hits = selectors.article_search(tenant=tenant, query=form.cleaned_data["q"], limit=10,
+                                        language=_language(request))
     query = form.cleaned_data.get("q", "") if form.is_valid() else ""
     return render(request, "helpcenter/search.html", {"form": form, "hits": hits, "q": query},
                   status=200 if form.is_valid() else 400)

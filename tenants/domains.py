@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from tenants.models import Tenant
 
@@ -49,17 +50,18 @@ def txt_records(name: str) -> list[str]:
 def custom_domain_check(*, tenant: Tenant, domain: str) -> None:
     """Raise a field error unless ``domain`` may serve ``tenant``'s hosted pages."""
     if not HOST_NAME.fullmatch(domain):
-        raise ValidationError({"custom_domain": "Enter a host name such as help.example.com (no address, port or "
-                                                "path)."})
+        raise ValidationError({"custom_domain": _("Enter a host name such as help.example.com (no address, port or "
+                                                  "path).")})
     base = settings.HOSTED_BASE_DOMAIN.lower()
     site = (urlsplit(settings.SITE_URL).hostname or "").lower()
     if domain in {site, base} or domain.endswith(f".{base}") or domain == "localhost" or domain.endswith(
             ".localhost"):
-        raise ValidationError({"custom_domain": "This host belongs to the help desk service itself."})
+        raise ValidationError({"custom_domain": _("This host belongs to the help desk service itself.")})
     if Tenant.objects.filter(custom_domain=domain).exclude(id=tenant.id).exists():
-        raise ValidationError({"custom_domain": "Another help desk uses this domain."})
+        raise ValidationError({"custom_domain": _("Another help desk uses this domain.")})
     if settings.CUSTOM_DOMAIN_VERIFICATION:
         name, value = verification_record(tenant, domain)
         if value not in txt_records(name):
-            raise ValidationError({"custom_domain": f"Prove you hold this domain: add a TXT record at {name} with "
-                                                    f"the value {value}, then save again."})
+            raise ValidationError({"custom_domain": _("Prove you hold this domain: add a TXT record at %(name)s with "
+                                                      "the value %(value)s, then save again.")
+                                                    % {"name": name, "value": value}})

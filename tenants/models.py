@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from typing import Self
@@ -46,6 +47,11 @@ class Tenant(models.Model):
     def language(self) -> str:
         """The language its customers see first (help center, chat page, widget, portal, e-mails)."""
         return str(self.settings.get("language") or settings.LANGUAGE_CODE)
+
+    @property
+    def timezone(self) -> str:
+        """The IANA zone its pages show times in (its customers' and, by default, its agents')."""
+        return str(self.settings.get("timezone") or settings.TIME_ZONE)
 
     @property
     def languages(self) -> list[str]:
@@ -114,9 +120,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    AGENT = "agent", "Agent"
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    AGENT = "agent", _("Agent")
 
 
 ROLE_RANK = {Role.AGENT: 1, Role.ADMIN: 2, Role.OWNER: 3}

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -16,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from helpdesk.realtime import MEMBER_REVOKED, publish_on_commit
 from tenants.domains import custom_domain_check
@@ -46,9 +48,9 @@ def _validate_slug(slug: str) -> None:
 
     slug_validator(slug)
     if slug in RESERVED_SLUGS:
-        raise ValidationError({"slug": "This address is reserved."})
+        raise ValidationError({"slug": gettext("This address is reserved.")})
     if Tenant.objects.filter(slug=slug).exists():
-        raise ValidationError({"slug": "This address is already taken."})
+        raise ValidationError({"slug": gettext("This address is already taken.")})
 
 
 @transaction.atomic
@@ -64,7 +66,7 @@ def tenant_create(
     try:
         tenant = Tenant.objects.create(slug=slug, name=name.strip() or slug)
     except IntegrityError as exc:  # a concurrent sign-up took the slug between the check and the insert
-        raise ValidationError({"slug": "This address is already taken."}) from exc
+        raise ValidationError({"slug": gettext("This address is already taken.")}) from exc
     email = owner_email.strip().lower()
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -100,7 +102,7 @@ def signup_request(*, company: str, slug: str, name: str, email: str) -> None:
             "url": settings.SITE_URL + reverse("signup_confirm", kwargs={"token": token}), "company": company,
             "hours": int(SIGNUP_TTL.total_seconds() // 3600),
         })
-    send_mail("Finish creating your help desk", body, None, [email])
+    send_mail(gettext("Finish creating your help desk"), body, None, [email])
 
 
 def signup_pending(token: str) -> PendingSignup:
@@ -110,9 +112,9 @@ def signup_pending(token: str) -> PendingSignup:
         pending = PendingSignup(company=str(data["company"]), slug=str(data["slug"]), name=str(data["name"]),
                                 email=str(data["email"]))
     except (signing.BadSignature, KeyError, TypeError) as exc:
-        raise ValidationError({"__all__": "This link is invalid or has expired. Sign up again."}) from exc
+        raise ValidationError({"__all__": gettext("This link is invalid or has expired. Sign up again.")}) from exc
     if User.objects.filter(email=pending.email).exists():
-        raise ValidationError({"__all__": "This link has been used. Sign in instead."})
+        raise ValidationError({"__all__": gettext("This link has been used. Sign in instead.")})
     return pending
 
 
@@ -130,7 +132,7 @@ def signup_confirm(*, token: str, name: str, password: str) -> tuple[Tenant, Use
 
 def user_profile_update(*, user: User, name: str, language: str) -> User:
     if language and language not in dict(settings.LANGUAGES):
-        raise ValidationError({"language": "Choose one of the languages offered."})
+        raise ValidationError({"language": gettext("Choose one of the languages offered.")})
     user.name = name.strip()
     user.language = language
     user.save(update_fields=["name", "language"])
@@ -139,7 +141,7 @@ def user_profile_update(*, user: User, name: str, language: str) -> User:
 
 def require_role(membership: Membership | None, role: str) -> Membership:
     if membership is None or not membership.has_role(role):
-        raise PermissionDenied("Your role does not allow this.")
+        raise PermissionDenied(gettext("Your role does not allow this."))
     return membership
 
 
@@ -160,10 +162,10 @@ class IssuedInvitation:
 def invitation_create(*, tenant: Tenant, actor: Membership, email: str, role: str) -> IssuedInvitation:
     require_role(actor, Role.ADMIN)
     if not _may_manage(actor, role):
-        raise PermissionDenied("Only owners can invite admins or owners.")
+        raise PermissionDenied(gettext("Only owners can invite admins or owners."))
     email = email.strip().lower()
     if Membership.objects.for_tenant(tenant).filter(user__email=email).exists():
-        raise ValidationError({"email": "This person is already a member."})
+        raise ValidationError({"email": gettext("This person is already a member.")})
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         tenant=tenant, email=email, role=role, token_hash=_digest(token), invited_by=actor.user,
@@ -177,9 +179,9 @@ def invitation_create(*, tenant: Tenant, actor: Membership, email: str, role: st
 def invitation_accept(*, tenant: Tenant, token: str, user: User) -> Membership:
     invitation = Invitation.objects.for_tenant(tenant).filter(token_hash=_digest(token)).first()
     if invitation is None or invitation.accepted_at is not None or invitation.expires_at < timezone.now():
-        raise ValidationError({"token": "This invitation is invalid or has expired."})
+        raise ValidationError({"token": gettext("This invitation is invalid or has expired.")})
     if invitation.email != user.email:
-        raise ValidationError({"token": "This invitation was sent to another email address."})
+        raise ValidationError({"token": gettext("This invitation was sent to another email address.")})
     membership, _ = Membership.objects.get_or_create(tenant=tenant, user=user, defaults={"role": invitation.role})
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
@@ -192,14 +194,14 @@ def invitation_account(*, tenant: Tenant, token: str, name: str, password: str) 
     pending = Invitation.objects.for_tenant(tenant).filter(accepted_at__isnull=True, expires_at__gte=timezone.now())
     invitation = pending.filter(token_hash=_digest(token)).first()
     if invitation is None:
-        raise ValidationError({"__all__": "This invitation is invalid or has expired."})
+        raise ValidationError({"__all__": gettext("This invitation is invalid or has expired.")})
     user = User.objects.filter(email=invitation.email).first()
     if user is None:
         if len(password) < 8:
-            raise ValidationError({"password": "Choose a password of at least 8 characters."})
+            raise ValidationError({"password": gettext("Choose a password of at least 8 characters.")})
         return User.objects.create_user(invitation.email, password, name=name)
     if not user.check_password(password):
-        raise ValidationError({"password": "Sign in first, or enter your existing password."})
+        raise ValidationError({"password": gettext("Sign in first, or enter your existing password.")})
     return user
 
 
@@ -213,9 +215,9 @@ def member_change_role(*, tenant: Tenant, actor: Membership, membership: Members
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
     if not (_may_manage(actor, membership.role) and _may_manage(actor, role)):
-        raise PermissionDenied("Only owners can manage admins and owners.")
+        raise PermissionDenied(gettext("Only owners can manage admins and owners."))
     if membership.role == Role.OWNER and role != Role.OWNER and _owners_left(tenant, membership) == 0:
-        raise ValidationError({"role": "A help desk needs at least one owner."})
+        raise ValidationError({"role": gettext("A help desk needs at least one owner.")})
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
@@ -230,9 +232,9 @@ def member_change_role(*, tenant: Tenant, actor: Membership, membership: Members
 def member_remove(*, tenant: Tenant, actor: Membership, membership: Membership) -> None:
     require_role(actor, Role.ADMIN)
     if not _may_manage(actor, membership.role):
-        raise PermissionDenied("Only owners can remove admins and owners.")
+        raise PermissionDenied(gettext("Only owners can remove admins and owners."))
     if membership.role == Role.OWNER and _owners_left(tenant, membership) == 0:
-        raise ValidationError({"role": "A help desk needs at least one owner."})
+        raise ValidationError({"role": gettext("A help desk needs at least one owner.")})
     audit_record(tenant=tenant, actor=actor.user, action="member.removed", target=membership.user.email)
     membership.delete()
     # Their open sockets (agent console, notifications, ticket pages) close once this has committed.
@@ -241,7 +243,7 @@ def member_remove(*, tenant: Tenant, actor: Membership, membership: Membership) 
 
 def member_set_presence(*, tenant: Tenant, membership: Membership, presence: str) -> Membership:
     if presence not in {"online", "away", "offline"}:
-        raise ValidationError({"presence": "Choose online, away or offline."})
+        raise ValidationError({"presence": gettext("Choose online, away or offline.")})
     Membership.objects.for_tenant(tenant).filter(id=membership.id).update(presence=presence)
     membership.presence = presence
     return membership
@@ -257,7 +259,7 @@ class IssuedApiKey:
 def api_key_create(*, tenant: Tenant, actor: Membership, name: str) -> IssuedApiKey:
     require_role(actor, Role.ADMIN)
     if not name.strip():
-        raise ValidationError({"name": "Give the key a name."})
+        raise ValidationError({"name": gettext("Give the key a name.")})
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     key = f"{API_KEY_PREFIX}{prefix}_{secret}"
@@ -290,7 +292,7 @@ def api_key_authenticate(*, tenant: Tenant, key: str) -> ApiKey | None:
 @transaction.atomic
 def tenant_update_settings(
     *, tenant: Tenant, actor: Membership, name: str, custom_domain: str | None, branding: dict[str, object],
-    language: str = "", languages: list[str] | None = None,
+    language: str = "", languages: list[str] | None = None, zone: str = "",
 ) -> Tenant:
     """``language``: the customers' default (blank keeps it); ``languages``: the others they may switch to."""
     require_role(actor, Role.ADMIN)
@@ -299,10 +301,14 @@ def tenant_update_settings(
         custom_domain_check(tenant=tenant, domain=domain)
     offered = dict(settings.LANGUAGES)
     if (language and language not in offered) or any(code not in offered for code in languages or []):
-        raise ValidationError({"language": "Choose among the languages offered."})
+        raise ValidationError({"language": gettext("Choose among the languages offered.")})
     tenant.name = name.strip() or tenant.name
     tenant.custom_domain = domain
     tenant.branding = {**tenant.branding, **branding}
+    if zone:
+        if zone not in available_timezones():
+            raise ValidationError({"timezone": gettext("Choose a time zone from the list.")})
+        tenant.settings = {**tenant.settings, "timezone": zone}
     if language:
         tenant.settings = {**tenant.settings, "language": language}
     if languages is not None:

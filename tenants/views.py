@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from helpdesk.http import TenantRequest, apply_validation_error
@@ -97,12 +98,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 # The dashboard's tiles: (title, URL name, text). Apps whose pages are not installed are skipped.
 DASHBOARD_CARDS = [
-    ("Tickets", "tickets:queue", "Work the queues: mine, unassigned, breaching SLA."),
-    ("Live chat", "chat:console", "Conversations waiting for an agent and your own."),
-    ("Knowledge base", "kb:articles", "Write and publish help-center articles."),
-    ("AI", "ai:settings", "Auto-reply, triage, suggestions and their metrics."),
-    ("Members", "members", "Invite agents and admins, change roles."),
-    ("Settings", "settings", "Branding, custom domain, API keys, audit log."),
+    (gettext_lazy("Tickets"), "tickets:queue", gettext_lazy("Work the queues: mine, unassigned, breaching SLA.")),
+    (gettext_lazy("Live chat"), "chat:console", gettext_lazy("Conversations waiting for an agent and your own.")),
+    (gettext_lazy("Knowledge base"), "kb:articles", gettext_lazy("Write and publish help-center articles.")),
+    (gettext_lazy("AI"), "ai:settings", gettext_lazy("Auto-reply, triage, suggestions and their metrics.")),
+    (gettext_lazy("Members"), "members", gettext_lazy("Invite agents and admins, change roles.")),
+    (gettext_lazy("Settings"), "settings", gettext_lazy("Branding, custom domain, API keys, audit log.")),
 ]
 
 
@@ -148,7 +149,7 @@ def member_role(request: TenantRequest, membership_id: int) -> HttpResponse:
     membership = selectors.member_get(tenant=request.tenant, membership_id=membership_id)
     form = forms.RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a valid role.")
+        messages.error(request, _("Choose a valid role."))
         return redirect(tenant_reverse(request.tenant, "members"))
     try:
         services.member_change_role(
@@ -157,7 +158,8 @@ def member_role(request: TenantRequest, membership_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{membership.user.email} is now {membership.get_role_display()}.")
+        messages.success(request, _("%(email)s is now %(role)s.")
+                         % {"email": membership.user.email, "role": membership.get_role_display()})
     return redirect(tenant_reverse(request.tenant, "members"))
 
 
@@ -169,7 +171,7 @@ def member_remove(request: TenantRequest, membership_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{membership.user.email} was removed.")
+        messages.success(request, _("%(email)s was removed.") % {"email": membership.user.email})
     return redirect(tenant_reverse(request.tenant, "members"))
 
 
@@ -211,7 +213,7 @@ def api_key_revoke(request: TenantRequest, key_id: int) -> HttpResponse:
     if api_key is None:
         raise Http404("No such key.")
     services.api_key_revoke(tenant=request.tenant, actor=request.membership, api_key=api_key)
-    messages.success(request, f"Key {api_key.prefix}… revoked.")
+    messages.success(request, _("Key %(prefix)s… revoked.") % {"prefix": api_key.prefix})
     return redirect(tenant_reverse(request.tenant, "api_keys"))
 
 
@@ -219,7 +221,7 @@ def settings_page(request: TenantRequest) -> HttpResponse:
     services.require_role(request.membership, Role.ADMIN)
     tenant = request.tenant
     initial = {"name": tenant.name, "custom_domain": tenant.custom_domain or "", **tenant.branding,
-               "language": tenant.language, "languages": tenant.languages[1:]}
+               "language": tenant.language, "languages": tenant.languages[1:], "timezone": tenant.timezone}
     form = forms.TenantSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -227,12 +229,12 @@ def settings_page(request: TenantRequest) -> HttpResponse:
             services.tenant_update_settings(
                 tenant=tenant, actor=request.membership, name=data.pop("name"),
                 custom_domain=data.pop("custom_domain"), language=data.pop("language"),
-                languages=data.pop("languages"), branding=data,
+                languages=data.pop("languages"), zone=data.pop("timezone"), branding=data,
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            messages.success(request, "Settings saved.")
+            messages.success(request, _("Settings saved."))
             return redirect(tenant_reverse(tenant, "settings"))
     context = {"form": form, "verification": domains.verification_record(tenant, "<your domain>"),
                "verification_on": settings.CUSTOM_DOMAIN_VERIFICATION}

@@ -238,11 +238,14 @@ def browser_type_launch_args() -> dict[str, Any]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests run last: Playwright's session keeps an event loop running in the main thread, which
-    async (Channels) tests that came after it could not start their own loop beside."""
+    async (Channels) tests that came after it could not start their own loop beside. Before them, the tests that
+    restart the database or Redis under the session (tests/reliability): connections pooled in threads of earlier
+    async tests would otherwise meet the restart in later ones."""
     uses_browser = [item for item in items if "page" in getattr(item, "fixturenames", ()) or
                     item.get_closest_marker("browser")]
-    others = [item for item in items if item not in uses_browser]
-    items[:] = others + uses_browser
+    restarts = [item for item in items if item.get_closest_marker("restarts") and item not in uses_browser]
+    others = [item for item in items if item not in uses_browser and item not in restarts]
+    items[:] = others + restarts + uses_browser
 
 
 @pytest.hookimpl(hookwrapper=True)

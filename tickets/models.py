@@ -11,16 +11,17 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tenants.models import TenantOwned
 
 
 class Status(models.TextChoices):
-    NEW = "new", "New"
-    OPEN = "open", "Open"
-    PENDING = "pending", "Pending"
-    SOLVED = "solved", "Solved"
-    CLOSED = "closed", "Closed"
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
 
 
 # Which status may follow which. Closed is final: a customer writing to a closed ticket starts a new one.
@@ -35,20 +36,20 @@ ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
 
 
 class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
 
 
 PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
 
 
 class Channel(models.TextChoices):
-    WEB = "web", "Web form"
-    EMAIL = "email", "Email"
-    CHAT = "chat", "Chat"
-    API = "api", "API"
+    WEB = "web", _("Web form")
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Chat")
+    API = "api", _("API")
 
 
 class Customer(TenantOwned):
@@ -193,15 +194,15 @@ class Ticket(TenantOwned):
 
 
 class MessageKind(models.TextChoices):
-    REPLY = "reply", "Public reply"
-    NOTE = "note", "Internal note"
+    REPLY = "reply", _("Public reply")
+    NOTE = "note", _("Internal note")
 
 
 class AuthorType(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    AGENT = "agent", "Agent"
-    BOT = "bot", "Bot"
-    SYSTEM = "system", "System"
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    BOT = "bot", _("Bot")
+    SYSTEM = "system", _("System")
 
 
 class EmailStatus(models.TextChoices):
@@ -311,10 +312,10 @@ class Webhook(TenantOwned):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DELIVERED = "delivered", "Delivered"
-    RETRYING = "retrying", "Retrying"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    RETRYING = "retrying", _("Retrying")
+    FAILED = "failed", _("Failed")
 
 
 class WebhookDelivery(TenantOwned):

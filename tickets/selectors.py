@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.http import query_int, query_text
 from tenants.models import Tenant, User
@@ -30,13 +30,14 @@ from tickets.models import (
     Webhook,
     WebhookDelivery,
 )
+from tickets.search import ticket_query
 
 QUEUE_VIEWS = {
-    "mine": "Mine",
-    "unassigned": "Unassigned",
-    "teams": "My teams",
-    "all": "All",
-    "breaching": "Breaching SLA",
+    "mine": _("Mine"),
+    "unassigned": _("Unassigned"),
+    "teams": _("My teams"),
+    "all": _("All"),
+    "breaching": _("Breaching SLA"),
 }
 SORTS = {
     "newest": ("-number",),
@@ -121,7 +122,7 @@ def ticket_list(*, tenant: Tenant, user: User | None, filters: TicketFilters | N
         elif "@" in filters.q:
             qs = qs.filter(requester__email__iexact=filters.q.lower())
         else:
-            qs = qs.filter(search_vector=SearchQuery(filters.q, config="english", search_type="websearch"))
+            qs = qs.filter(search_vector=ticket_query(filters.q))
     if filters.sort == "priority":
         from django.db.models import Case, IntegerField, Value, When
 

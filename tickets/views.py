@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from helpdesk.http import TenantRequest, query_int, safe_next
@@ -87,7 +89,7 @@ def bulk(request: TenantRequest) -> HttpResponse:
     form = forms.BulkForm(request.POST)
     back = safe_next(request, request.POST.get("next", ""), tenant_reverse(request.tenant, "tickets:queue"))
     if not form.is_valid():
-        messages.error(request, "Choose an action and at least one ticket.")
+        messages.error(request, _("Choose an action and at least one ticket."))
         return redirect(back)
     action = form.cleaned_data["action"]
     tickets = selectors.ticket_list(tenant=request.tenant, user=request.user).filter(id__in=form.cleaned_data["ids"])
@@ -98,15 +100,16 @@ def bulk(request: TenantRequest) -> HttpResponse:
             done += 1
         except ValidationError as exc:
             failed.append(f"#{ticket.number}: {'; '.join(exc.messages)}")
-    messages.success(request, f"Updated {done} ticket(s).")
+    messages.success(request, ngettext("Updated %(count)d ticket.", "Updated %(count)d tickets.", done)
+                     % {"count": done})
     if failed:
-        messages.error(request, "Not changed: " + " · ".join(failed[:10]))
+        messages.error(request, _("Not changed: %(tickets)s") % {"tickets": " · ".join(failed[:10])})
     return redirect(back)
 
 
 def _bulk_one(request: TenantRequest, ticket: Ticket, action: str) -> None:
     tenant, user = request.tenant, request.user
-    name, _, value = action.partition(":")
+    name, _sep, value = action.partition(":")
     if name == "assign_me":
         services.ticket_assign(tenant=tenant, ticket=ticket, assignee_id=user.id, actor=user)
     elif name == "unassign":
@@ -168,7 +171,7 @@ def reply(request: TenantRequest, ticket_id: int) -> HttpResponse:
 
         apply_validation_error(form, exc)
         return _render_detail(request, ticket, form, None, status=400)
-    messages.success(request, "Note added." if data["kind"] == "note" and not data["macro"] else "Reply sent.")
+    messages.success(request, _("Note added.") if data["kind"] == "note" and not data["macro"] else _("Reply sent."))
     return redirect(tenant_reverse(request.tenant, "tickets:detail", ticket.id))
 
 
@@ -194,7 +197,7 @@ def update(request: TenantRequest, ticket_id: int) -> HttpResponse:
 
         apply_validation_error(form, exc)
         return _render_detail(request, ticket, forms.ReplyForm(), form, status=400)
-    messages.success(request, "Ticket updated.")
+    messages.success(request, _("Ticket updated."))
     return redirect(tenant_reverse(tenant, "tickets:detail", ticket.id))
 
 
@@ -206,14 +209,14 @@ def merge(request: TenantRequest, ticket_id: int) -> HttpResponse:
     if form.is_valid():
         target = selectors.ticket_base(tenant=request.tenant).filter(number=form.cleaned_data["target_number"]).first()
     if target is None:
-        messages.error(request, "No ticket with that number.")
+        messages.error(request, _("No ticket with that number."))
         return redirect(tenant_reverse(request.tenant, "tickets:detail", ticket.id))
     try:
         services.ticket_merge(tenant=request.tenant, source=ticket, target=target, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(tenant_reverse(request.tenant, "tickets:detail", ticket.id))
-    messages.success(request, f"Merged into #{target.number}.")
+    messages.success(request, _("Merged into #%(number)s.") % {"number": target.number})
     return redirect(tenant_reverse(request.tenant, "tickets:detail", target.id))
 
 
@@ -226,7 +229,7 @@ def email_retry(request: TenantRequest, message_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "Sending the reply again.")
+        messages.success(request, _("Sending the reply again."))
     return redirect(tenant_reverse(request.tenant, "tickets:detail", message.ticket_id) + f"#m{message.id}")
 
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from helpdesk.http import TenantRequest, apply_validation_error, query_int
@@ -37,7 +38,7 @@ def mailbox_save(request: TenantRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            messages.success(request, "Mailbox saved.")
+            messages.success(request, _("Mailbox saved."))
             return redirect(tenant_reverse(request.tenant, "tickets:email_settings"))
     return _email_page(request, mailbox_form=form, status=400)
 
@@ -46,7 +47,7 @@ def mailbox_save(request: TenantRequest) -> HttpResponse:
 def mailbox_remove(request: TenantRequest) -> HttpResponse:
     require_role(request.membership, Role.ADMIN)
     services.mailbox_remove(tenant=request.tenant, actor=request.membership)
-    messages.success(request, "Mailbox removed: its mail is no longer fetched.")
+    messages.success(request, _("Mailbox removed: its mail is no longer fetched."))
     return redirect(tenant_reverse(request.tenant, "tickets:email_settings"))
 
 
@@ -98,11 +99,11 @@ def macro_add(request: TenantRequest) -> HttpResponse:
             actions["add_tags"] = tags
         try:
             services.macro_create(tenant=request.tenant, name=data["name"], body=data["body"], actions=actions)
-            messages.success(request, "Macro saved.")
+            messages.success(request, _("Macro saved."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     else:
-        messages.error(request, "Give the macro a name.")
+        messages.error(request, _("Give the macro a name."))
     return redirect(tenant_reverse(request.tenant, "tickets:setup"))
 
 
@@ -113,9 +114,9 @@ def team_add(request: TenantRequest) -> HttpResponse:
     member_ids = [i for i in map(query_int, request.POST.getlist("members")) if i is not None]
     try:
         if not form.is_valid():
-            raise ValidationError({"name": "Give the team a name."})
+            raise ValidationError({"name": _("Give the team a name.")})
         services.team_create(tenant=request.tenant, name=form.cleaned_data["name"], member_ids=member_ids)
-        messages.success(request, "Team saved.")
+        messages.success(request, _("Team saved."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(tenant_reverse(request.tenant, "tickets:setup"))
@@ -130,10 +131,10 @@ def sla_save(request: TenantRequest) -> HttpResponse:
             services.sla_policy_save(tenant=request.tenant, name="Default", targets=form.targets(),
                                      business_hours=form.hours(),
                                      policy=selectors.sla_policy_default(tenant=request.tenant))
-            messages.success(request, "SLA policy saved. New tickets use it.")
+            messages.success(request, _("SLA policy saved. New tickets use it."))
         except ValidationError as exc:
             apply_validation_error(form, exc)
             messages.error(request, " ".join(exc.messages))
     else:
-        messages.error(request, "Every target must be a positive number of minutes.")
+        messages.error(request, _("Every target must be a positive number of minutes."))
     return redirect(tenant_reverse(request.tenant, "tickets:setup"))

@@ -14,7 +14,7 @@ from ai.services.traces import trace_record
 from ai.services.triage import chat_triage
 from chat import selectors as chat_selectors
 from chat import services as chat_services
-from chat.bot_texts import bot_text
+from chat.bot_texts import bot_text, reply_language
 from chat.models import ChatMessage, Conversation, Sender, Status
 from tenants.models import Tenant
 from tenants.rls import tenant_context
@@ -46,7 +46,8 @@ def chat_answer(*, tenant: Tenant, message_id: int) -> Trace | None:
     delivered = False
     if bot_on_duty and outcome.action in ("answer", "suggest"):
         # Not sure enough to answer, but with good candidates: offer them; "Talk to a human" stays beside them.
-        text = outcome.text if outcome.action == "answer" else bot_text("suggest_intro", outcome.language)
+        language = reply_language(outcome.language, reply_language(conversation.language, tenant.language))
+        text = outcome.text if outcome.action == "answer" else bot_text("suggest_intro", language)
         delivered = chat_services.post_bot_reply(tenant=tenant, conversation=conversation, text=text,
                                                  citations=outcome.citations) is not None
     elif bot_on_duty:

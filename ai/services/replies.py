@@ -12,7 +12,7 @@ from ai.models import AISettings, Suggestion, Trace
 from ai.retrieval import kb_search
 from ai.services.settings import answer_options
 from ai.services.traces import trace_record
-from chat.bot_texts import bot_text
+from chat.bot_texts import bot_text, reply_language
 from tenants.models import Tenant
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
@@ -62,7 +62,8 @@ def ticket_message_answer(*, tenant: Tenant, settings: AISettings, ticket: Ticke
     delivered = False
     if auto_reply and outcome.action == "answer":
         ticket_services.message_post_bot_reply(tenant=tenant, ticket=ticket,
-                                               body=format_reply(outcome.text, outcome.citations, outcome.language),
+                                               body=format_reply(outcome.text, outcome.citations,
+                                                                 reply_language(outcome.language, tenant.language)),
                                                citations=outcome.citations)
         delivered = True
     if not delivered and settings.suggestions_enabled:

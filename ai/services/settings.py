@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from ai.answering import Options
 from ai.models import AISettings, Backend
@@ -37,22 +38,24 @@ def settings_update(*, tenant: Tenant, actor: User | None, **changes: Any) -> AI
     errors: dict[str, str] = {}
     floor = changes.get("confidence_floor", row.confidence_floor)
     if floor is not None and not 0.0 <= float(floor) <= 1.0:
-        errors["confidence_floor"] = "Use a probability between 0 and 1, or leave it empty for the calibrated one."
+        errors["confidence_floor"] = gettext("Use a probability between 0 and 1, or leave it empty for the calibrated "
+                                               "one.")
     if not -1.0 <= float(changes.get("negative_threshold", row.negative_threshold)) <= 0.0:
-        errors["negative_threshold"] = "Use a sentiment score between -1 and 0."
+        errors["negative_threshold"] = gettext("Use a sentiment score between -1 and 0.")
     backend = changes.get("backend", row.backend)
     endpoint = changes.get("endpoint_url", row.endpoint_url)
     if backend == Backend.OPENAI and not (endpoint or django_settings.AI_OPENAI_BASE_URL):
-        errors["endpoint_url"] = "The OpenAI-compatible backend needs an endpoint URL."
+        errors["endpoint_url"] = gettext("The OpenAI-compatible backend needs an endpoint URL.")
     model = changes.get("model", row.model)
     if backend == Backend.TRANSFORMERS and model and model not in local_models():
         offered = ", ".join(local_models()) or "none besides the packaged one"
-        errors["model"] = f"Leave empty for the packaged model, or choose a model this server offers ({offered})."
+        errors["model"] = gettext("Leave empty for the packaged model, or choose a model this server offers "
+                                   "(%(offered)s).") % {"offered": offered}
     if "endpoint_url" in changes and _tenants_endpoint(endpoint):
         try:
             destination_check(endpoint)
         except UnsafeDestination as exc:
-            errors["endpoint_url"] = f"This endpoint cannot be used: {exc}."
+            errors["endpoint_url"] = gettext("This endpoint cannot be used: %(error)s.") % {"error": exc}
     if errors:
         raise ValidationError(errors)
     key, clear_key = changes.pop("api_key", ""), changes.pop("clear_api_key", False)

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chat import selectors
 from chat.models import ChatAttachment, ChatMessage, Conversation, Sender, Status, Visitor
@@ -71,7 +72,7 @@ def _clean_filename(filename: object) -> str:
     # No control characters (header injection in Content-Disposition) and no invisible tricks.
     name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C").strip()
     if not name or name in {".", ".."}:
-        raise ValidationError({"file": "The file needs a name."})
+        raise ValidationError({"file": _("The file needs a name.")})
     stem, dot, ext = name.rpartition(".")
     if len(name) > 255:
         name = (stem[: max(1, 250 - len(ext))] + dot + ext)[:255]
@@ -109,12 +110,12 @@ def attachment_upload(
     if side not in (Sender.CUSTOMER, Sender.AGENT):
         raise ValueError(side)
     if not data:
-        raise ValidationError({"file": "The file is empty."})
+        raise ValidationError({"file": _("The file is empty.")})
     check_size(len(data))
     name = _clean_filename(filename)
     stored_type = _content_type(name, content_type, data)
     if conversation.status == Status.CLOSED:
-        raise ValidationError({"conversation": "This conversation is closed."})
+        raise ValidationError({"conversation": _("This conversation is closed.")})
     return ChatAttachment.objects.create(
         tenant=tenant, conversation=conversation, side=side, uploader=uploader, filename=name,
         content_type=stored_type, size=len(data), data=data,
@@ -127,9 +128,9 @@ def visitor_attachment_upload(
     """A customer's upload, into their current conversation (the one their socket is on)."""
     conversation = selectors.conversation_of_visitor(tenant=tenant, visitor=visitor)
     if conversation is None:
-        raise ValidationError({"conversation": "Start a chat first."})
+        raise ValidationError({"conversation": _("Start a chat first.")})
     if not ratelimit.hit(scope=f"chat:upload:{tenant.id}:{visitor.id}", limit=VISITOR_UPLOADS_PER_MINUTE):
-        raise ValidationError({"file": "Too many files at once; wait a moment and try again."})
+        raise ValidationError({"file": _("Too many files at once; wait a moment and try again.")})
     return attachment_upload(tenant=tenant, conversation=conversation, side=Sender.CUSTOMER, uploader=None,
                              filename=filename, content_type=content_type, data=data)
 
@@ -144,7 +145,7 @@ def attachments_for_message(
     if not isinstance(attachment_ids, list) or not all(
         isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in attachment_ids
     ):
-        raise ValidationError({"attachments": "Give a list of attachment ids."})
+        raise ValidationError({"attachments": _("Give a list of attachment ids.")})
     ids = list(dict.fromkeys(attachment_ids))
     if len(ids) > MAX_PER_MESSAGE:
         raise ValidationError({"attachments": f"A message can carry at most {MAX_PER_MESSAGE} files."})
@@ -157,7 +158,7 @@ def attachments_for_message(
         .values("id", "filename", "content_type", "size")
     }
     if len(found) != len(ids):
-        raise ValidationError({"attachments": "Unknown attachment: upload the file in this conversation first."})
+        raise ValidationError({"attachments": _("Unknown attachment: upload the file in this conversation first.")})
     return [AttachmentMeta(id=i, filename=found[i]["filename"], content_type=found[i]["content_type"],
                            size=found[i]["size"]) for i in ids]
 

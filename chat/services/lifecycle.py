@@ -12,9 +12,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chat import broadcast, events, selectors
-from chat.bot_texts import bot_text
+from chat.bot_texts import bot_text, reply_language
 from chat.models import ChatMessage, Conversation, Sender, Status
 from chat.payloads import conversation_payload
 from chat.services import presence
@@ -27,13 +28,18 @@ from tickets.selectors import team_list
 HANDOFF_NOTICE = bot_text("handoff", "en")
 
 
+def _customer_language(tenant: Tenant, conversation: Conversation) -> str:
+    """What the customer reads system lines in: the language detected from what they wrote, else the tenant's."""
+    return reply_language(conversation.language, tenant.language)
+
+
 def _lock(tenant: Tenant, conversation: Conversation) -> Conversation:
     locked = (
         Conversation.objects.for_tenant(tenant).select_for_update(of=("self",))
         .select_related("visitor", "assigned_agent").filter(id=conversation.id).first()
     )
     if locked is None:
-        raise ValidationError({"conversation": "No such conversation."})
+        raise ValidationError({"conversation": _("No such conversation.")})
     return locked
 
 
@@ -75,11 +81,11 @@ def handoff(*, tenant: Tenant, conversation: Conversation, summary: str, sources
     """The bot (or the customer's "talk to a human" button) hands the conversation to the agents' queue.
 
     ``language`` is the customer's detected language code; the notice they see is in it. Without one (the
-    button) it is the conversation's language from triage of the customer's latest message; English if unknown.
+    button) it is the conversation's language from triage of the customer's latest message, else the tenant's.
     """
     conversation = _lock(tenant, conversation)
     if conversation.status == Status.CLOSED:
-        raise ValidationError({"conversation": "This conversation is closed."})
+        raise ValidationError({"conversation": _("This conversation is closed.")})
     if conversation.status != Status.BOT:
         return conversation  # already waiting for or with a human: a second request changes nothing
     conversation.status = Status.WAITING
@@ -88,7 +94,7 @@ def handoff(*, tenant: Tenant, conversation: Conversation, summary: str, sources
     conversation.handoff_sources = _clean_sources(sources)
     post_system(tenant=tenant, conversation_id=conversation.id, text=f"Hand-off ({reason}): {summary}",
                 internal=True, meta={"sources": conversation.handoff_sources})
-    notice = bot_text("handoff", language or conversation.language)
+    notice = bot_text("handoff", reply_language(language, _customer_language(tenant, conversation)))
     post_system(tenant=tenant, conversation_id=conversation.id, text=notice)
     conversation.refresh_from_db(fields=["last_seq"])
     fresh = _save(tenant, conversation, ["status", "handoff_reason", "handoff_summary", "handoff_sources"])
@@ -107,7 +113,7 @@ def customer_handoff_summary(*, tenant: Tenant, conversation: Conversation) -> s
 
 def _require_member(tenant: Tenant, user: User) -> None:
     if membership_for(tenant=tenant, user=user) is None:
-        raise PermissionDenied("Only the help desk's agents can do this.")
+        raise PermissionDenied(_("Only the help desk's agents can do this."))
 
 
 @transaction.atomic
@@ -116,16 +122,17 @@ def agent_take_over(*, tenant: Tenant, conversation: Conversation, agent: User) 
     _require_member(tenant, agent)
     conversation = _lock(tenant, conversation)
     if conversation.status == Status.CLOSED:
-        raise ValidationError({"conversation": "This conversation is closed."})
+        raise ValidationError({"conversation": _("This conversation is closed.")})
     if conversation.status == Status.AGENT:
         if conversation.assigned_agent_id == agent.id:
             return conversation
-        raise ValidationError({"conversation": "Another agent already has this conversation."})
+        raise ValidationError({"conversation": _("Another agent already has this conversation.")})
     conversation.status = Status.AGENT
     conversation.assigned_agent = agent
     conversation.bot_silenced = True
     conversation.team = ""
-    post_system(tenant=tenant, conversation_id=conversation.id, text=f"{agent.display_name} joined the chat.")
+    text = bot_text("agent_joined", _customer_language(tenant, conversation)).format(agent=agent.display_name)
+    post_system(tenant=tenant, conversation_id=conversation.id, text=text)
     conversation.refresh_from_db(fields=["last_seq"])
     return _save(tenant, conversation, ["status", "assigned_agent", "bot_silenced", "team"])
 
@@ -136,20 +143,22 @@ def transfer(*, tenant: Tenant, conversation: Conversation, actor: User, to_agen
     """Hand the conversation to another agent (who holds it at once) or to a team's queue (waiting)."""
     _require_member(tenant, actor)
     if (to_agent is None) == (not team.strip()):
-        raise ValidationError({"target": "Choose either an agent or a team."})
+        raise ValidationError({"target": _("Choose either an agent or a team.")})
     conversation = _lock(tenant, conversation)
     if conversation.status == Status.CLOSED:
-        raise ValidationError({"conversation": "This conversation is closed."})
+        raise ValidationError({"conversation": _("This conversation is closed.")})
     if to_agent is not None:
         if membership_for(tenant=tenant, user=to_agent) is None:
-            raise ValidationError({"agent": "Choose an agent of this help desk."})
+            raise ValidationError({"agent": _("Choose an agent of this help desk.")})
         conversation.status, conversation.assigned_agent, conversation.team = Status.AGENT, to_agent, ""
-        text = f"{actor.display_name} transferred the chat to {to_agent.display_name}."
+        text = bot_text("transferred_to_agent", _customer_language(tenant, conversation)).format(
+            actor=actor.display_name, agent=to_agent.display_name)
     else:
         if not team_list(tenant=tenant).filter(name=team.strip()).exists():
-            raise ValidationError({"team": "Choose a team of this help desk."})
+            raise ValidationError({"team": _("Choose a team of this help desk.")})
         conversation.status, conversation.assigned_agent, conversation.team = Status.WAITING, None, team.strip()[:80]
-        text = f"{actor.display_name} transferred the chat to the {conversation.team} team."
+        text = bot_text("transferred_to_team", _customer_language(tenant, conversation)).format(
+            actor=actor.display_name, team=conversation.team)
     conversation.bot_silenced = True
     post_system(tenant=tenant, conversation_id=conversation.id, text=text)
     conversation.refresh_from_db(fields=["last_seq"])
@@ -217,9 +226,10 @@ def close(*, tenant: Tenant, conversation: Conversation, actor: User | None, res
     conversation = _lock(tenant, conversation)
     if conversation.status == Status.CLOSED:
         return conversation
-    who = actor.display_name if actor is not None else "The chat"
-    post_system(tenant=tenant, conversation_id=conversation.id,
-                text=f"{who} closed the conversation." if actor is not None else "The conversation was closed.")
+    language = _customer_language(tenant, conversation)
+    text = (bot_text("closed_by", language).format(actor=actor.display_name) if actor is not None
+            else bot_text("closed", language))
+    post_system(tenant=tenant, conversation_id=conversation.id, text=text)
     conversation.refresh_from_db(fields=["last_seq"])
     conversation.status, conversation.resolved, conversation.closed_at = Status.CLOSED, resolved, timezone.now()
     if not resolved and conversation.ticket_id is None:
@@ -246,10 +256,11 @@ def reopen(*, tenant: Tenant, conversation: Conversation, actor: User) -> Conver
     _require_member(tenant, actor)
     conversation = _lock(tenant, conversation)
     if conversation.status != Status.CLOSED:
-        raise ValidationError({"conversation": "Only closed conversations can be reopened."})
+        raise ValidationError({"conversation": _("Only closed conversations can be reopened.")})
     conversation.status = Status.WAITING if conversation.bot_silenced else Status.BOT
     conversation.assigned_agent, conversation.closed_at, conversation.resolved = None, None, None
-    post_system(tenant=tenant, conversation_id=conversation.id, text=f"{actor.display_name} reopened the conversation.")
+    text = bot_text("reopened_by", _customer_language(tenant, conversation)).format(actor=actor.display_name)
+    post_system(tenant=tenant, conversation_id=conversation.id, text=text)
     conversation.refresh_from_db(fields=["last_seq"])
     return _save(tenant, conversation, ["status", "assigned_agent", "closed_at", "resolved"])
 
@@ -258,14 +269,14 @@ def reopen(*, tenant: Tenant, conversation: Conversation, actor: User) -> Conver
 def rate(*, tenant: Tenant, conversation: Conversation, score: int, comment: str = "") -> Conversation:
     """The customer's CSAT answer (1 to 5) once the chat has closed; one answer per conversation."""
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
-        raise ValidationError({"score": "Rate from 1 to 5."})
+        raise ValidationError({"score": _("Rate from 1 to 5.")})
     if not isinstance(comment, str) or len(comment) > 2000:
-        raise ValidationError({"comment": "Keep the comment under 2,000 characters."})
+        raise ValidationError({"comment": _("Keep the comment under 2,000 characters.")})
     conversation = _lock(tenant, conversation)
     if conversation.status != Status.CLOSED:
-        raise ValidationError({"score": "You can rate the chat once it has ended."})
+        raise ValidationError({"score": _("You can rate the chat once it has ended.")})
     if conversation.csat_score is not None:
-        raise ValidationError({"score": "Thanks, this chat has already been rated."})
+        raise ValidationError({"score": _("Thanks, this chat has already been rated.")})
     conversation.csat_score, conversation.csat_comment = score, comment.strip()
     fresh = _save(tenant, conversation, ["csat_score", "csat_comment"])
     broadcast.to_conversation(tenant.id, fresh.id, {"type": "rated", "score": score, "comment": fresh.csat_comment},

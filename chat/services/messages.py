@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.utils.translation import gettext
 
 from chat import broadcast, events
 from chat.models import ChatMessage, Conversation, Sender, Status
@@ -25,7 +26,7 @@ def _clean_text(text: object, *, files: bool = False) -> str:
     if files and (text is None or text == ""):
         return ""  # a message of files only
     if not isinstance(text, str) or not text.strip():
-        raise ValidationError({"text": "Write a message."})
+        raise ValidationError({"text": gettext("Write a message.")})
     if len(text) > MAX_TEXT:
         raise ValidationError({"text": f"Messages are limited to {MAX_TEXT} characters."})
     return text.strip()
@@ -110,7 +111,7 @@ def post_system(*, tenant: Tenant, conversation_id: int, text: str, internal: bo
     _, message = _post(tenant=tenant, conversation_id=conversation_id, rule=_ANY_STATE, sender=Sender.SYSTEM,
                        text=text, internal=internal, meta=meta)
     if message is None:
-        raise ValidationError({"conversation": "No such conversation."})
+        raise ValidationError({"conversation": gettext("No such conversation.")})
     return message
 
 
@@ -127,8 +128,8 @@ def post_customer_message(
                              text=text, client_msg_id=client_msg_id, attachments=files)
     if message is None:
         if outcome == "missing":
-            raise ValidationError({"conversation": "No such conversation."})
-        raise ValidationError({"conversation": "This conversation is closed. Start a new one."})
+            raise ValidationError({"conversation": gettext("No such conversation.")})
+        raise ValidationError({"conversation": gettext("This conversation is closed. Start a new one.")})
     # Files alone give the bot nothing to answer: only messages with text are announced to it.
     if outcome == "posted" and text:
         transaction.on_commit(partial(
@@ -167,7 +168,7 @@ def agent_reply(
                        rule=_Rule(statuses=(Status.AGENT,), assigned_agent_id=agent.id), sender=Sender.AGENT,
                        text=text, author=agent, client_msg_id=client_msg_id, attachments=files)
     if message is None:
-        raise PermissionDenied("Take the conversation over before replying.")
+        raise PermissionDenied(gettext("Take the conversation over before replying."))
     return message
 
 
@@ -181,14 +182,14 @@ def note_add(
     _, message = _post(tenant=tenant, conversation_id=conversation.id, rule=_ANY_STATE, sender=Sender.AGENT,
                        text=text, author=agent, internal=True, client_msg_id=client_msg_id, attachments=files)
     if message is None:
-        raise ValidationError({"conversation": "No such conversation."})
+        raise ValidationError({"conversation": gettext("No such conversation.")})
     return message
 
 
 def mark_read(*, tenant: Tenant, conversation: Conversation, by_customer: bool, seq: int) -> int:
     """Move the read marker forward (never back) and tell the other side."""
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-        raise ValidationError({"seq": "Give the sequence number of the last message read."})
+        raise ValidationError({"seq": gettext("Give the sequence number of the last message read.")})
     field = "customer_read_seq" if by_customer else "agent_read_seq"
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -199,7 +200,7 @@ def mark_read(*, tenant: Tenant, conversation: Conversation, by_customer: bool, 
             )
             row = cursor.fetchone()
         if row is None:
-            raise ValidationError({"conversation": "No such conversation."})
+            raise ValidationError({"conversation": gettext("No such conversation.")})
         broadcast.to_conversation(tenant.id, conversation.id, {
             "type": "read", "by": "customer" if by_customer else "agent", "seq": row[0],
         })

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from chat import broadcast
 from helpdesk.redis_client import client, make_key
@@ -99,7 +100,7 @@ def console_closed(*, tenant: Tenant, membership: Membership, socket_id: str) ->
 def presence_choose(*, tenant: Tenant, membership: Membership, presence: object) -> str:
     """The agent picks online or away (from any tab); away stays until they pick online."""
     if presence not in ("online", "away"):
-        raise ValidationError({"presence": "Choose online or away."})
+        raise ValidationError({"presence": gettext("Choose online or away.")})
     current = _locked(tenant, membership)
     away_key = _away_key(tenant.id, membership.id)
     if presence == "away":

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Least
+from django.utils.translation import gettext as _
 
 from chat import broadcast, selectors
 from chat.models import Conversation
@@ -27,7 +28,7 @@ def conversation_set_triage(*, tenant: Tenant, conversation: Conversation, senti
     if sentiment not in SENTIMENTS:
         raise ValidationError({"sentiment": f"Use one of {', '.join(SENTIMENTS)}."})
     if not -1.0 <= sentiment_score <= 1.0:
-        raise ValidationError({"sentiment_score": "Use a score between -1 and 1."})
+        raise ValidationError({"sentiment_score": _("Use a score between -1 and 1.")})
     changes: dict[str, Any] = {
         "sentiment": sentiment, "sentiment_score": sentiment_score,
         # In the UPDATE itself, so two messages triaged at once cannot lose the lower score.
@@ -37,7 +38,7 @@ def conversation_set_triage(*, tenant: Tenant, conversation: Conversation, senti
         changes["language"] = language[:10]
     rows = Conversation.objects.for_tenant(tenant).filter(id=conversation.id)
     if not rows.update(**changes):
-        raise ValidationError({"conversation": "No such conversation."})
+        raise ValidationError({"conversation": _("No such conversation.")})
     if category:
         rows.filter(category="").update(category=category[:100])
     fresh = selectors.conversation_get(tenant=tenant, conversation_id=conversation.id)

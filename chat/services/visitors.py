@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext
 
 from chat import selectors, tokens
 from chat.models import ORIGIN, ChatSettings, Conversation, Visitor
@@ -26,16 +27,16 @@ def _clean_contact(name: str, email: str, *, required: bool) -> tuple[str, str]:
     name, email = (name or "").strip()[:120], (email or "").strip().lower()
     errors: dict[str, str] = {}
     if required and not name:
-        errors["name"] = "Tell us your name."
+        errors["name"] = gettext("Tell us your name.")
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            errors["email"] = "Enter a valid email address."
+            errors["email"] = gettext("Enter a valid email address.")
         if len(email) > 254:
-            errors["email"] = "Enter a valid email address."
+            errors["email"] = gettext("Enter a valid email address.")
     elif required:
-        errors["email"] = "Tell us your email address, so we can follow up."
+        errors["email"] = gettext("Tell us your email address, so we can follow up.")
     if errors:
         raise ValidationError(errors)
     return name, email
@@ -70,7 +71,8 @@ def chat_settings_update(
     origins = [line.strip().rstrip("/").lower() for line in allowed_origins.splitlines() if line.strip()]
     bad = [o for o in origins if not ORIGIN.fullmatch(o)]
     if bad:
-        raise ValidationError({"allowed_origins": f"Use origins like https://www.example.com (not {bad[0]})."})
+        raise ValidationError({"allowed_origins": gettext("Use origins like https://www.example.com (not %(origin)s).")
+                                                  % {"origin": bad[0]}})
     settings, _ = ChatSettings.objects.get_or_create(tenant=tenant)
     settings.allowed_origins = "\n".join(origins)
     settings.prechat_form, settings.welcome = prechat_form, welcome.strip()[:200]

@@ -7,7 +7,9 @@
   var $ = function (id) { return document.getElementById(id); };
   var current = null, convs = {}, seen = {}, lastSeq = {}, unread = {};
   var baseTitle = document.title;
-  var ITEM_STATES = {sending: "sending…", retrying: "failed, retrying"};
+  var ITEM_STATES = {sending: gettext("sending…"), retrying: gettext("failed, retrying")};
+  var STATUSES = {bot: pgettext("chat status", "With the bot"), waiting: pgettext("chat status", "Waiting"),
+                  agent: pgettext("chat status", "With an agent"), closed: pgettext("chat status", "Closed")};
 
   var chat = ChatSocket.client({
     url: function () {
@@ -15,7 +17,7 @@
     },
     onFrame: onFrame,
     onState: function (state) {
-      $("conn").textContent = state === "open" ? "Connected" : "Reconnecting…";
+      $("conn").textContent = state === "open" ? gettext("Connected") : gettext("Reconnecting…");
       $("offline").hidden = state === "open";
     },
     onItem: function (item) {
@@ -47,8 +49,8 @@
       if (c.status === "waiting") waiting.push(c);
       else if (c.status === "agent" && c.assigned_agent === me) mine.push(c);
     });
-    fill("list-waiting", waiting, "No one is waiting.");
-    fill("list-mine", mine, "No conversations yet. Take one from the queue.");
+    fill("list-waiting", waiting, gettext("No one is waiting."));
+    fill("list-mine", mine, gettext("No conversations yet. Take one from the queue."));
     $("count-waiting").textContent = waiting.length;
     $("count-mine").textContent = mine.length;
     updateTitle();
@@ -78,14 +80,15 @@
     li.dataset.seq = m.seq;
     var who = document.createElement("span");
     who.className = "who";
-    who.textContent = m.internal ? "Note" + (m.author ? " · " + m.author : "") :
-      ({customer: (convs[m.conversation] || {}).visitor || "Customer", bot: "Bot", agent: m.author || "Agent", system: ""}[m.sender]);
+    who.textContent = m.internal ? pgettext("internal note", "Note") + (m.author ? " · " + m.author : "") :
+      ({customer: (convs[m.conversation] || {}).visitor || gettext("Customer"), bot: gettext("Bot"),
+        agent: m.author || pgettext("chat sender", "Agent"), system: ""}[m.sender]);
     if (who.textContent) li.appendChild(who);
     li.appendChild(document.createTextNode(m.text));
     if (m.attachments && m.attachments.length) li.appendChild(fileLinks(m.attachments));
     if (m.citations && m.citations.length) {
       var s = document.createElement("span"); s.className = "sources";
-      s.textContent = "Sources: " + m.citations.map(function (c) { return c.title; }).join(", ");
+      s.textContent = gettext("Sources:") + " " + m.citations.map(function (c) { return c.title; }).join(", ");
       li.appendChild(s);
     }
     return li;
@@ -127,8 +130,8 @@
       box.value = f.text + (box.value ? "\n" + box.value : "");
       $("pane-error").textContent = detail;
     } else {
-      var who = (convs[f.conversation] || {}).visitor || "a customer";
-      notify("Not sent to " + who + ": " + detail + " (" + f.text + ")");
+      var who = (convs[f.conversation] || {}).visitor || gettext("a customer");
+      notify(interpolate(gettext("Not sent to %(who)s: %(detail)s (%(text)s)"), {who: who, detail: detail, text: f.text}, true));
     }
   }
 
@@ -142,21 +145,23 @@
       method: "POST", body: body, headers: {"X-CSRFToken": csrf}, credentials: "same-origin",
     }).then(function (r) { return r.json().then(function (b) { return {ok: r.ok, body: b}; }); })
       .then(function (res) {
-        if (!res.ok) { $("pane-error").textContent = res.body.detail || "The file could not be sent."; return; }
+        if (!res.ok) { $("pane-error").textContent = res.body.detail || gettext("The file could not be sent."); return; }
         if (conversation === current) { staged.add(res.body); }
-      }, function () { $("pane-error").textContent = "The file could not be sent. Check your connection."; });
+      }, function () { $("pane-error").textContent = gettext("The file could not be sent. Check your connection."); });
   }
 
   function showPane(c) {
     $("empty").hidden = true; $("pane").hidden = false;
     $("pane-title").textContent = c.visitor + (c.email ? " <" + c.email + ">" : "");
-    $("pane-status").textContent = c.status + (c.assigned_agent_name ? " · " + c.assigned_agent_name : "");
-    $("pane-ticket").textContent = c.ticket_id ? "Ticket #" + c.ticket_id : "";
+    $("pane-status").textContent = (STATUSES[c.status] || c.status) + (c.assigned_agent_name ? " · " + c.assigned_agent_name : "");
+    $("pane-ticket").textContent = c.ticket_id ? interpolate(gettext("Ticket #%s"), [c.ticket_id]) : "";
     var summary = $("pane-summary");
     if (c.handoff_summary) {
       summary.hidden = false;
-      summary.textContent = "Hand-off (" + c.handoff_reason + "): " + c.handoff_summary +
-        (c.handoff_sources && c.handoff_sources.length ? " — sources tried: " + c.handoff_sources.map(function (s) { return s.title; }).join(", ") : "");
+      var tried = (c.handoff_sources || []).map(function (s) { return s.title; }).join(", ");
+      summary.textContent = interpolate(gettext("Hand-off (%(reason)s): %(summary)s"),
+                                        {reason: c.handoff_reason, summary: c.handoff_summary}, true) +
+        (tried ? " — " + interpolate(gettext("sources tried: %s"), [tried]) : "");
     } else { summary.hidden = true; }
     var mineNow = c.status === "agent" && c.assigned_agent === me;
     $("take").hidden = c.status === "closed" || mineNow;
@@ -195,18 +200,18 @@
       case "conversation":
         var known = convs[f.id];
         convs[f.id] = f;
-        if (known && known.status !== "waiting" && f.status === "waiting") notify(f.visitor + " is waiting for an agent.");
+        if (known && known.status !== "waiting" && f.status === "waiting") notify(interpolate(gettext("%s is waiting for an agent."), [f.visitor]));
         renderLists();
         if (f.id === current) showPane(f);
         break;
       case "offer":
         convs[f.id] = Object.assign({}, f, {type: "conversation"});
-        notify("New chat: " + f.visitor + " is waiting." + (f.handoff_summary ? " " + f.handoff_summary : ""));
+        notify(interpolate(gettext("New chat: %s is waiting."), [f.visitor]) + (f.handoff_summary ? " " + f.handoff_summary : ""));
         renderLists();
         break;
       case "assigned":
         convs[f.id] = Object.assign({}, f, {type: "conversation"});
-        notify(f.visitor + " was transferred to you.");
+        notify(interpolate(gettext("%s was transferred to you."), [f.visitor]));
         renderLists();
         break;
       case "message":
@@ -221,7 +226,7 @@
           return;  // ours, echoed while another conversation is open
         } else if (f.sender === "customer") {
           unread[cid] = (unread[cid] || 0) + 1;
-          notify("New message from " + ((convs[cid] || {}).visitor || "a customer") + ".");
+          notify(interpolate(gettext("New message from %s."), [(convs[cid] || {}).visitor || gettext("a customer")]));
           renderLists();
         }
         break;
@@ -236,7 +241,7 @@
         }
         break;
       case "rated":
-        if (current) $("pane-ticket").textContent += " · rated " + f.score + "/5";
+        if (current) $("pane-ticket").textContent += " · " + interpolate(gettext("rated %s/5"), [f.score]);
         break;
       case "presence":
         $("presence").value = f.presence;

@@ -9,7 +9,8 @@ window.ChatFiles = (function () {
     files.forEach(function (f) {
       var li = document.createElement("li"), a = document.createElement("a"), size = document.createElement("span");
       a.href = href(f); a.className = "attachment"; a.textContent = f.filename; a.setAttribute("download", f.filename);
-      size.className = "size"; size.textContent = " (" + Math.max(1, Math.round(f.size / 1024)) + " KB)";
+      size.className = "size";
+      size.textContent = " " + interpolate(gettext("(%s KB)"), [Math.max(1, Math.round(f.size / 1024)).toLocaleString(document.documentElement.lang)]);
       li.appendChild(a); li.appendChild(size); ul.appendChild(li);
     });
     return ul;
@@ -23,7 +24,7 @@ window.ChatFiles = (function () {
       files.forEach(function (f, i) {
         var li = document.createElement("li"), x = document.createElement("button");
         li.textContent = f.filename;
-        x.type = "button"; x.textContent = "×"; x.setAttribute("aria-label", "Remove " + f.filename);
+        x.type = "button"; x.textContent = "×"; x.setAttribute("aria-label", interpolate(gettext("Remove %s"), [f.filename]));
         x.addEventListener("click", function () { files.splice(i, 1); render(); });
         li.appendChild(x); list.appendChild(li);
       });

@@ -1,5 +1,6 @@
 /* The customer's chat: hosted page and widget iframe. One socket (chat-socket.js); every message carries a client
-   id, so a resend after a reconnect is idempotent; the socket resumes from the last sequence number seen. */
+   id, so a resend after a reconnect is idempotent; the socket resumes from the last sequence number seen.
+   Words go through gettext() of the page's catalogue (/jsi18n/?lang=, loaded by base.html): the tenant's language. */
 (function () {
   "use strict";
   var cfg = window.CHAT_CONFIG, slug = cfg.slug;
@@ -14,7 +15,7 @@
         "/visitor/?token=" + encodeURIComponent(token) + "&after=" + lastSeq;
     },
     onFrame: onFrame,
-    onState: function (state) { if (state === "down") setState("Reconnecting…"); },
+    onState: function (state) { if (state === "down") setState(gettext("Reconnecting…")); },
     stop: function (e) {
       if (e.code !== 4404 && e.code !== 4403) return false;
       localStorage.removeItem(storeKey); token = null; start();  // token of no use here: start over
@@ -34,7 +35,7 @@
     if (m.sender === "agent" || m.sender === "bot") {
       var who = document.createElement("span");
       who.className = "who";
-      who.textContent = m.sender === "bot" ? "Assistant" : (m.author || "Agent");
+      who.textContent = m.sender === "bot" ? gettext("Assistant") : (m.author || pgettext("chat sender", "Agent"));
       li.appendChild(who);
     }
     li.appendChild(document.createTextNode(m.text));
@@ -42,7 +43,7 @@
     if (m.citations && m.citations.length) {
       var sources = document.createElement("span");
       sources.className = "sources";
-      sources.appendChild(document.createTextNode("Sources: "));
+      sources.appendChild(document.createTextNode(gettext("Sources:") + " "));
       m.citations.forEach(function (c, i) {
         var a = document.createElement("a");
         a.href = c.url; a.textContent = c.title || c.url; a.target = "_blank"; a.rel = "noopener";
@@ -70,8 +71,8 @@
       .then(function (r) { return r.json().then(function (b) { return {ok: r.ok, body: b}; }); })
       .then(function (res) {
         if (res.ok) { staged.add(res.body); }
-        else fileError(res.body.detail || "The file could not be sent.");
-      }, function () { fileError("The file could not be sent. Check your connection."); });
+        else fileError(res.body.detail || gettext("The file could not be sent."));
+      }, function () { fileError(gettext("The file could not be sent. Check your connection.")); });
   }
 
   function render(m) {
@@ -90,7 +91,7 @@
     items.forEach(function (li) {
       var s = li.querySelector(".seen");
       var read = li.dataset.seq && Number(li.dataset.seq) <= agentRead;
-      if (read && !s) { s = document.createElement("span"); s.className = "seen"; s.textContent = "Seen"; li.appendChild(s); }
+      if (read && !s) { s = document.createElement("span"); s.className = "seen"; s.textContent = gettext("Seen"); li.appendChild(s); }
     });
   }
 
@@ -101,7 +102,8 @@
     $("human").hidden = closed || s !== "bot";
     $("restart").hidden = !closed;
     if (!closed) { $("csat").hidden = true; }
-    setState({bot: "Assistant", waiting: "Waiting for an agent…", agent: "Chatting with an agent", closed: "Chat ended"}[s] || "");
+    setState({bot: gettext("Assistant"), waiting: gettext("Waiting for an agent…"), agent: gettext("Chatting with an agent"),
+              closed: gettext("Chat ended")}[s] || "");
   }
 
   function onFrame(f) {

@@ -11,6 +11,8 @@
   var reply = $(root.dataset.reply);
   var csrf = root.querySelector("input[name=csrfmiddlewaretoken]").value;
   var current = null, shown = null, inserted = null;
+  var MOODS = {negative: pgettext("sentiment", "negative"), neutral: pgettext("sentiment", "neutral"),
+               positive: pgettext("sentiment", "positive")};
 
   function record(suggestion, verdict, text) {
     return fetch(suggestion.feedback_url, {
@@ -44,16 +46,16 @@
     $("chat-ai-none").hidden = !!s.text;
     $("chat-ai-insert").hidden = !s.text;
     $("chat-ai-status").textContent = "";
-    links("chat-ai-cites", "From:", s.citations || []);
-    links("chat-ai-related", "Related articles:", s.related || []);
+    links("chat-ai-cites", gettext("From:"), s.citations || []);
+    links("chat-ai-related", gettext("Related articles:"), s.related || []);
     $("chat-ai-suggestion").hidden = false;
   }
 
   function triage(c) {
     var p = $("chat-ai-triage"), parts = [];
-    if (c && c.sentiment) parts.push("Mood: " + c.sentiment);
-    if (c && c.language) parts.push("Language: " + c.language);
-    if (c && c.category) parts.push("Topic: " + c.category);
+    if (c && c.sentiment) parts.push(interpolate(gettext("Mood: %s"), [MOODS[c.sentiment] || c.sentiment]));
+    if (c && c.language) parts.push(interpolate(gettext("Language: %s"), [c.language]));
+    if (c && c.category) parts.push(interpolate(gettext("Topic: %s"), [c.category]));
     p.textContent = parts.join(" · ");
     p.hidden = !parts.length;
   }
@@ -90,7 +92,7 @@
     inserted = shown;
     reply.value = shown.text;
     reply.focus();
-    $("chat-ai-status").textContent = "Inserted: edit it if you like, then send.";
+    $("chat-ai-status").textContent = gettext("Inserted: edit it if you like, then send.");
   });
   $("chat-ai-dismiss").addEventListener("click", function () {
     if (!shown) return;

@@ -20,7 +20,8 @@
         if (job.finished || job.stalled) { window.location.reload(); return; }
         status.textContent = job.status_label;
         if (job.files_total) {
-          count.textContent = job.files_done + " of " + job.files_total + " files";
+          count.textContent = interpolate(ngettext("%(done)s of %(total)s file", "%(done)s of %(total)s files", job.files_total),
+                                          {done: job.files_done, total: job.files_total}, true);
           bar.max = job.files_total;
           bar.value = job.files_done;
         }

@@ -16,7 +16,8 @@
           body.value = data.body;
           macroField.value = select.value;
           var parts = Object.keys(data.actions || {}).map(function (k) { return k + ": " + JSON.stringify(data.actions[k]); });
-          note.textContent = "Sending applies the macro" + (parts.length ? " (" + parts.join(", ") + ")" : "") + ".";
+          note.textContent = parts.length ? interpolate(gettext("Sending applies the macro (%s)."), [parts.join(", ")])
+            : gettext("Sending applies the macro.");
           note.hidden = false;
         });
     });
@@ -46,8 +47,8 @@
       if (data.actor_id === cfg.userId) { return; }
       notice.hidden = false;
       notice.textContent = data.type === "message.posted"
-        ? "A new message arrived on this ticket."
-        : "Someone else changed this ticket (" + data.type + "). Reload to see every change.";
+        ? gettext("A new message arrived on this ticket.")
+        : interpolate(gettext("Someone else changed this ticket (%s). Reload to see every change."), [data.type]);
       refreshThread();
     };
     socket.onclose = function () { setTimeout(function () { connect(Math.min((delay || 1000) * 2, 30000)); }, delay || 1000); };

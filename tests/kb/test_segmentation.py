@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from kb.segmentation import STOP_WORDS, index_text, query_terms, segment
+from helpdesk.segmentation import STOP_WORDS, index_text, query_terms, segment
 
 
 @pytest.mark.parametrize("text", ["Card delivery takes 3-5 days.", "", "  a_b __ £5 ", "Émile’s café, naïve"])

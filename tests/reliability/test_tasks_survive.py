@@ -56,6 +56,7 @@ def test_a_killed_ai_workers_answer_comes_from_its_replacement(acme, demo_kb, st
     wait_for(lambda: _bot_responded(acme, conversation), VISIBILITY_TIMEOUT_S + 90, "the replacement's answer")
 
 
+@pytest.mark.restarts
 def test_an_answer_interrupted_by_a_database_outage_is_retried(acme, demo_kb, start_worker) -> None:  # noqa: F811
     demo_kb(acme, "cards")
     start_worker()
@@ -67,6 +68,7 @@ def test_an_answer_interrupted_by_a_database_outage_is_retried(acme, demo_kb, st
         assert ChatMessage.objects.filter(conversation_id=conversation.id, sender=Sender.CUSTOMER).count() == 1
 
 
+@pytest.mark.restarts
 def test_a_task_queued_before_a_redis_restart_still_runs(acme, start_worker, restarted_redis) -> None:
     conversation = _ask(acme, "Can I talk to someone about my bill?")
     assert broker().llen("ai") == 1  # queued, no worker yet

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+from email import policy
+from email.parser import BytesParser
 
 import pytest
 from django.core import mail
@@ -15,7 +17,8 @@ from tests.helpers import FakeImapServer
 from tests.tickets.conftest import mime
 from tickets import services
 from tickets.mail.parse import parse_email
-from tickets.models import Message, Ticket
+from tickets.models import Attachment, Message, Ticket
+from tickets.services import AttachmentIn
 
 pytestmark = pytest.mark.django_db
 URL = "/t/acme/api/v1/inbound/email/"
@@ -59,6 +62,30 @@ class TestParse:
     def test_non_utf8_charsets(self, name, subject, text):
         parsed = parse_email(mime(name))
         assert parsed.subject == subject and text in parsed.text
+
+    def test_chinese_subject_name_and_rfc2231_attachment_name(self):
+        parsed = parse_email(mime("chinese_utf8.eml"))
+        assert parsed.subject == "发票问题：快递三天了还没到 📦"
+        assert parsed.from_name == "张三"
+        assert parsed.text == "你好，我的快递三天了还没到，发票见附件。"
+        assert [a.filename for a in parsed.attachments] == ["发票.pdf"]
+
+    def test_gbk_labelled_gb2312_is_read_as_gb18030(self):
+        # Chinese clients label GBK "gb2312"; 發, 關, 堃 are not in GB2312 and came out as U+FFFD before.
+        parsed = parse_email(mime("chinese_gbk.eml"))
+        assert parsed.subject == "關於發票的問題"
+        assert parsed.from_name == "李堃"
+        assert parsed.text == "您好，發票抬頭寫錯了，請幫忙重開。李堃"
+        assert [a.filename for a in parsed.attachments] == ["發票.pdf", "截图.png"]
+
+    def test_raw_8bit_gbk_headers_and_filename(self):
+        raw = (b"From: a@example.cn\nSubject: " + "發票".encode("gbk") + b"\nMIME-Version: 1.0\n"
+               b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain; charset=utf-8\n\n"
+               + "好".encode() + b"\n--b\nContent-Type: application/pdf\nContent-Disposition: attachment; "
+               b"filename=\"" + "发票.pdf".encode("gbk") + b"\"\n\nJVBERi0=\n--b--\n")
+        parsed = parse_email(raw)
+        assert (parsed.subject, parsed.text) == ("發票", "好")
+        assert [a.filename for a in parsed.attachments] == ["发票.pdf"]
 
     def test_html_only_mail_becomes_text_and_safe_html(self):
         parsed = parse_email(mime("html_only.eml"))
@@ -178,6 +205,33 @@ class TestThreading:
             assert result.outcome == "threaded" and result.ticket.id == emailed_ticket.id
             assert result.message.body == "Thanks, it arrived!"
             assert Ticket.objects.count() == 1
+
+    def test_chinese_subject_and_attachment_name_survive_the_round_trip(
+        self, acme, alice, eager_tasks, django_capture_on_commit_callbacks,
+    ):
+        with tenant_context(acme.id):
+            ticket = services.ingest_email(tenant=acme, raw=mime("chinese_utf8.eml")).ticket
+            assert ticket.subject == "发票问题：快递三天了还没到 📦"
+            assert list(Attachment.objects.values_list("filename", flat=True)) == ["发票.pdf"]
+            with django_capture_on_commit_callbacks(execute=True):
+                services.ticket_reply(tenant=acme, ticket=ticket, author=alice, body="已补开发票，请查收。",
+                                      attachments=[AttachmentIn("增值税发票 2026年.pdf", "application/pdf", b"%PDF")])
+        [sent] = [m for m in mail.outbox if m.to == ["zhangsan@example.cn"]]
+        raw = sent.message().as_bytes()
+        # Headers as encoded words (RFC 2047) and the file name as an RFC 2231 parameter, never raw 8-bit.
+        assert raw.split(b"\n\n", 1)[0].isascii() and b"=?utf-8?b?" in raw
+        assert b"filename*=utf-8''%E5%A2%9E%E5%80%BC%E7%A8%8E" in raw
+        back = BytesParser(policy=policy.default).parsebytes(raw)
+        # Django folds a long encoded subject onto the next line ("Subject: \n =?utf-8?b?...?="); the parser
+        # keeps the fold's space, which mail clients (and parse_email) strip.
+        assert back["Subject"].strip() == f"Re: 发票问题：快递三天了还没到 📦 [#{ticket.number}]"
+        [attachment] = back.iter_attachments()
+        assert attachment.get_filename() == "增值税发票 2026年.pdf"
+        assert attachment.get_content() == b"%PDF"
+        assert "已补开发票，请查收。" in back.get_body(preferencelist=("plain",)).get_content()
+        parsed = parse_email(raw)  # and our own parser reads it the same
+        assert parsed.subject == back["Subject"].strip()
+        assert [a.filename for a in parsed.attachments] == ["增值税发票 2026年.pdf"]
 
     def test_sent_mail_is_marked_once(self, acme, alice, emailed_ticket, django_capture_on_commit_callbacks):
         from tickets.tasks import message_send_email

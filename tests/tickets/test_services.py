@@ -412,3 +412,11 @@ def test_seed_is_idempotent(acme, alice, bob):
         assert Ticket.objects.count() == 40
         assert Ticket.objects.filter(team__isnull=False).exists()
         assert Message.objects.filter(author_type="agent").exists()
+
+
+def test_long_chinese_and_emoji_subjects_are_cut_between_characters(acme):
+    subject = "发票😀" * 200  # emoji lie outside the BMP: two UTF-16 units, four UTF-8 bytes
+    with tenant_context(acme.id):
+        ticket = _create(acme, subject=subject)
+        ticket.refresh_from_db()
+    assert ticket.subject == subject[:250] and len(ticket.subject) == 250

@@ -11,6 +11,8 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from helpdesk.celery import TRANSIENT_ERRORS
 from helpdesk.text import single_line
@@ -75,10 +77,17 @@ def reply_email(*, tenant: Tenant, message: Message) -> EmailMessage:
 
 
 def csat_email(*, tenant: Tenant, ticket: Ticket, rate_url: str) -> EmailMessage:
-    body = (f"Hello {ticket.requester.name or 'there'},\n\nYour request #{ticket.number} \"{ticket.subject}\" has been "
-            f"solved. How did we do? Rate us here:\n{rate_url}\n\nThank you,\n{tenant.name}")
+    # In the tenant's language, not the one of whoever's request or worker builds it (a Celery task has none).
+    with translation.override(tenant.language):
+        name = ticket.requester.name
+        greeting = _("Hello %(name)s,") % {"name": name} if name else _("Hello there,")
+        body = greeting + "\n\n" + _(
+            "Your request #%(number)s \"%(subject)s\" has been solved. How did we do? Rate us here:\n%(url)s\n\n"
+            "Thank you,\n%(team)s"
+        ) % {"number": ticket.number, "subject": ticket.subject, "url": rate_url, "team": tenant.name}
+        subject = _("How did we do? %(subject)s") % {"subject": ticket_subject(ticket)}
     return EmailMessage(
-        subject=f"How did we do? {ticket_subject(ticket)}", body=body, from_email=sender(tenant),
+        subject=subject, body=body, from_email=sender(tenant),
         to=[ticket.requester.email],
         headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All",
                  "Reply-To": inbound_address(tenant)},
@@ -86,9 +95,11 @@ def csat_email(*, tenant: Tenant, ticket: Ticket, rate_url: str) -> EmailMessage
 
 
 def portal_link_email(*, tenant: Tenant, customer: Customer, url: str) -> EmailMessage:
+    with translation.override(tenant.language):
+        subject = _("Your %(name)s support link") % {"name": single_line(tenant.name)}
+        body = _("Follow your requests here (the link works for 7 days):\n%(url)s\n") % {"url": url}
     return EmailMessage(
-        subject=f"Your {single_line(tenant.name)} support link", from_email=sender(tenant), to=[customer.email],
-        body=f"Follow your requests here (the link works for 7 days):\n{url}\n",
+        subject=subject, from_email=sender(tenant), to=[customer.email], body=body,
         headers={"Auto-Submitted": "auto-generated"},
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from helpdesk.crypto import secret_encrypt, secret_hint
 from helpdesk.outbound import UnsafeDestination
@@ -30,9 +31,9 @@ MAILBOX_KEYS = ("imap_host", "imap_port", "imap_user", "imap_folder", "imap_pass
 def team_create(*, tenant: Tenant, name: str, member_ids: list[int] | None = None) -> Team:
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "Give the team a name."})
+        raise ValidationError({"name": _("Give the team a name.")})
     if Team.objects.for_tenant(tenant).filter(name=name).exists():
-        raise ValidationError({"name": "A team with this name exists."})
+        raise ValidationError({"name": _("A team with this name exists.")})
     team = Team.objects.create(tenant=tenant, name=name[:120])
     team_set_members(tenant=tenant, team=team, member_ids=member_ids or [])
     return team
@@ -43,7 +44,7 @@ def team_set_members(*, tenant: Tenant, team: Team, member_ids: list[int]) -> Te
     valid = set(Membership.objects.for_tenant(tenant).filter(user_id__in=member_ids).values_list("user_id", flat=True))
     unknown = set(member_ids) - valid
     if unknown:
-        raise ValidationError({"member_ids": f"Not agents of this help desk: {sorted(unknown)}."})
+        raise ValidationError({"member_ids": _("Not agents of this help desk: %(ids)s.") % {"ids": sorted(unknown)}})
     TeamMember.objects.for_tenant(tenant).filter(team=team).exclude(user_id__in=valid).delete()
     existing = set(TeamMember.objects.for_tenant(tenant).filter(team=team).values_list("user_id", flat=True))
     TeamMember.objects.bulk_create([TeamMember(tenant=tenant, team=team, user_id=uid) for uid in valid - existing])
@@ -54,7 +55,7 @@ def team_set_members(*, tenant: Tenant, team: Team, member_ids: list[int]) -> Te
 def team_member_set_available(*, tenant: Tenant, team: Team, user_id: int, available: bool) -> None:
     updated = TeamMember.objects.for_tenant(tenant).filter(team=team, user_id=user_id).update(is_available=available)
     if not updated:
-        raise ValidationError({"user_id": "Not a member of this team."})
+        raise ValidationError({"user_id": _("Not a member of this team.")})
 
 
 @transaction.atomic
@@ -130,23 +131,24 @@ def mailbox_configure(*, tenant: Tenant, actor: Membership, host: str, port: int
     port = IMAP_PORT if port is None else port
     errors: dict[str, str] = {}
     if not _host_valid(host):
-        errors["host"] = "Enter the server's host name, such as imap.example.com."
+        errors["host"] = _("Enter the server's host name, such as imap.example.com.")
     if not 0 < port < 65536:
-        errors["port"] = "Use a port between 1 and 65535."
+        errors["port"] = _("Use a port between 1 and 65535.")
     if not user:
-        errors["user"] = "Enter the mailbox's user name."
+        errors["user"] = _("Enter the mailbox's user name.")
     for name, value in (("user", user), ("password", password), ("folder", folder)):
         if _has_control_characters(value):
-            errors[name] = "Remove the line breaks and control characters."
+            errors[name] = _("Remove the line breaks and control characters.")
     if not password and not current.get("imap_password_encrypted"):
-        errors["password"] = "Enter the mailbox's password."
+        errors["password"] = _("Enter the mailbox's password.")
     elif not password and host != current.get("imap_host"):
-        errors["password"] = "Enter the password again: a stored password is only sent to the server it was saved for."
+        errors["password"] = _("Enter the password again: a stored password is only sent to the server it was "
+                                 "saved for.")
     if "host" not in errors and "port" not in errors:
         try:
             mailbox_destination_check(host, port)
         except UnsafeDestination as exc:
-            errors["host"] = f"This server cannot be used: {exc}."
+            errors["host"] = _("This server cannot be used: %(error)s.") % {"error": exc}
     if errors:
         raise ValidationError(errors)
     mailbox: dict[str, Any] = {"imap_host": host, "imap_port": port, "imap_user": user, "imap_folder": folder}

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk.text import single_line
 from tenants.models import Membership, Tenant, User
@@ -49,7 +50,7 @@ def ticket_set_status(
         _sync(ticket, locked)
         return ticket
     if status not in TRANSITIONS[old]:
-        raise ValidationError({"status": f"A {old} ticket cannot become {status}."})
+        raise ValidationError({"status": _("A %(old)s ticket cannot become %(new)s.") % {"old": old, "new": status}})
     locked.status = status
     changed = ["status", *sla_on_status_change(ticket=locked, old=old, new=status)]
     locked.save(update_fields=changed)
@@ -66,7 +67,7 @@ def ticket_set_status(
 def _member_user(*, tenant: Tenant, user_id: int) -> User:
     membership = Membership.objects.for_tenant(tenant).filter(user_id=user_id).select_related("user").first()
     if membership is None:
-        raise ValidationError({"assignee": "Choose an agent of this help desk."})
+        raise ValidationError({"assignee": _("Choose an agent of this help desk.")})
     return membership.user
 
 
@@ -98,7 +99,7 @@ def ticket_assign_round_robin(*, tenant: Tenant, ticket: Ticket, team: Team, act
         .select_for_update().order_by(F("last_assigned_at").asc(nulls_first=True), "id").first()
     )
     if member is None:
-        raise ValidationError({"team": f"No available agent in {team.name}."})
+        raise ValidationError({"team": _("No available agent in %(team)s.") % {"team": team.name}})
     member.last_assigned_at = timezone.now()
     member.save(update_fields=["last_assigned_at"])
     locked = _lock(ticket)
@@ -115,10 +116,10 @@ def ticket_assign_round_robin(*, tenant: Tenant, ticket: Ticket, team: Team, act
 
 def _clean_tags(tags: Sequence[str]) -> list[str]:
     if isinstance(tags, str):
-        raise ValidationError({"tags": "Give tags as a list."})
+        raise ValidationError({"tags": _("Give tags as a list.")})
     clean = sorted({str(t).strip().lower()[:50] for t in tags if str(t).strip()})
     if len(clean) > 30:
-        raise ValidationError({"tags": "At most 30 tags."})
+        raise ValidationError({"tags": _("At most 30 tags.")})
     return clean
 
 
@@ -140,7 +141,7 @@ def ticket_update(
         _recompute_due(locked)
     if team_id is not False and team_id != locked.team_id:
         if team_id is not None and not Team.objects.for_tenant(tenant).filter(id=team_id).exists():
-            raise ValidationError({"team": "Choose a team of this help desk."})
+            raise ValidationError({"team": _("Choose a team of this help desk.")})
         changes.append(("team", locked.team_id, team_id))
         locked.team_id = team_id  # type: ignore[assignment]
     if tags is not None:
@@ -207,16 +208,16 @@ def ticket_merge(*, tenant: Tenant, source: Ticket, target: Ticket, actor: User 
     from tickets.services.messages import ticket_system_note
 
     if source.id == target.id:
-        raise ValidationError({"target": "A ticket cannot be merged into itself."})
+        raise ValidationError({"target": _("A ticket cannot be merged into itself.")})
     first, second = sorted([source, target], key=lambda t: t.id)
     # Lock in id order, so two opposite merges cannot deadlock.
     _lock(first)
     _lock(second)
     source, target = _lock(source), _lock(target)
     if target.status == Status.CLOSED or target.merged_into_id:
-        raise ValidationError({"target": "Merge into an open ticket."})
+        raise ValidationError({"target": _("Merge into an open ticket.")})
     if source.merged_into_id:
-        raise ValidationError({"source": "This ticket was already merged."})
+        raise ValidationError({"source": _("This ticket was already merged.")})
     moved = Message.objects.for_tenant(tenant).filter(ticket=source).update(ticket=target)
     target.tags = sorted(set(target.tags) | set(source.tags))
     target.save(update_fields=["tags"])
@@ -232,7 +233,7 @@ def ticket_merge(*, tenant: Tenant, source: Ticket, target: Ticket, actor: User 
 
 def macro_validate_actions(actions: object) -> dict[str, Any]:
     if not isinstance(actions, dict):
-        raise ValidationError({"actions": "Actions must be an object."})
+        raise ValidationError({"actions": _("Actions must be an object.")})
     known = {"status", "priority", "add_tags", "remove_tags", "team_id", "assign_to_me"}
     unknown = set(actions) - known
     if unknown:
@@ -250,9 +251,9 @@ def macro_validate_actions(actions: object) -> dict[str, Any]:
 @transaction.atomic
 def macro_create(*, tenant: Tenant, name: str, body: str, actions: dict[str, Any]) -> Macro:
     if not name.strip():
-        raise ValidationError({"name": "Give the macro a name."})
+        raise ValidationError({"name": _("Give the macro a name.")})
     if Macro.objects.for_tenant(tenant).filter(name=name.strip()).exists():
-        raise ValidationError({"name": "A macro with this name exists."})
+        raise ValidationError({"name": _("A macro with this name exists.")})
     return Macro.objects.create(tenant=tenant, name=name.strip()[:120], body=body,
                                 actions=macro_validate_actions(actions))
 

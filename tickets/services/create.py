@@ -6,16 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk.text import single_line
 from tenants.models import Tenant, User
 from tickets.models import PRIORITY_RANK, AuthorType, Channel, Customer, MessageKind, Priority, Team, Ticket
+from tickets.search import ticket_vector
 from tickets.services._common import next_number, record_event, send_message_posted, send_ticket_created
 from tickets.services.messages import AttachmentIn, message_create, validate_attachments, validate_body
 from tickets.services.sla import default_policy, sla_compute_due
@@ -32,7 +32,7 @@ def customer_get_or_create(*, tenant: Tenant, email: str | None, name: str = "",
         try:
             validate_email(email)
         except ValidationError:
-            raise ValidationError({"requester_email": "Enter a valid email address."})
+            raise ValidationError({"requester_email": _("Enter a valid email address.")})
         existing = Customer.objects.for_tenant(tenant).filter(email=email).first()
         if existing is not None:
             if name and not existing.name:
@@ -46,7 +46,7 @@ def customer_get_or_create(*, tenant: Tenant, email: str | None, name: str = "",
         lookup = {"email": email} if email else {"external_id": external_id}
         existing = Customer.objects.for_tenant(tenant).filter(**lookup).first()
         if existing is None:  # the email is new, but the external id belongs to another customer
-            raise ValidationError({"external_id": "Another customer already has this external id."}) from None
+            raise ValidationError({"external_id": _("Another customer already has this external id.")}) from None
         return existing
 
 
@@ -70,8 +70,7 @@ def _new_ticket(
         sla_policy=policy, first_response_due_at=first_due, resolution_due_at=resolution_due,
         created_at=created_at, updated_at=created_at,
     )
-    Ticket.objects.filter(id=ticket.id).update(search_vector=SearchVector(Value(subject), config="english",
-                                                                          weight="A"))
+    Ticket.objects.filter(id=ticket.id).update(search_vector=ticket_vector(subject, weight="A"))
     return ticket
 
 
@@ -85,11 +84,11 @@ def ticket_create(
     """A ticket with the customer's message as its first Message (web form, email, API)."""
     _validate_choices(channel=channel, priority=priority)
     if not (subject or "").strip():
-        raise ValidationError({"subject": "Give the ticket a subject."})
+        raise ValidationError({"subject": _("Give the ticket a subject.")})
     body = validate_body(body)
     validate_attachments(attachments)
     if not requester_email and not external_id:
-        raise ValidationError({"requester_email": "A requester email address is required."})
+        raise ValidationError({"requester_email": _("A requester email address is required.")})
     requester = customer_get_or_create(tenant=tenant, email=requester_email, name=requester_name,
                                        external_id=external_id)
     ticket = _new_ticket(tenant=tenant, subject=subject, channel=channel, requester=requester, priority=priority,
@@ -122,7 +121,7 @@ def _transcript_items(transcript: list[dict[str, Any]]) -> list[tuple[str, str, 
         if text:
             items.append((CHAT_SENDERS[sender], text, created_at, files))
     if not items:
-        raise ValidationError({"transcript": "The transcript has no messages."})
+        raise ValidationError({"transcript": _("The transcript has no messages.")})
     return items
 
 

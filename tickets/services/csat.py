@@ -7,6 +7,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tenants.models import Tenant
 from tickets.models import Status, Ticket
@@ -27,9 +28,9 @@ def csat_request(*, tenant: Tenant, ticket: Ticket) -> None:
 @transaction.atomic
 def ticket_rate(*, tenant: Tenant, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
     if ticket.status not in (Status.SOLVED, Status.CLOSED):
-        raise ValidationError({"rating": "Only solved tickets can be rated."})
+        raise ValidationError({"rating": _("Only solved tickets can be rated.")})
     if not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise ValidationError({"rating": "Rate from 1 (bad) to 5 (great)."})
+        raise ValidationError({"rating": _("Rate from 1 (bad) to 5 (great).")})
     ticket.csat_rating, ticket.csat_comment = rating, comment.strip()[:2000]
     Ticket.objects.for_tenant(tenant).filter(id=ticket.id).update(csat_rating=rating, csat_comment=ticket.csat_comment)
     record_event(tenant=tenant, ticket=ticket, actor=None, kind="csat.rated", data={"rating": rating},

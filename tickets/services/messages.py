@@ -11,18 +11,20 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.mail import make_msgid
 from django.db import transaction
-from django.db.models import Func, Value
+from django.db.models import Func
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk.text import single_line
 from tenants.models import Tenant, User
 from tickets.mail import outbound
 from tickets.models import Attachment, AuthorType, Customer, EmailStatus, Message, MessageKind, Status, Ticket
 from tickets.sanitize import clean_html
+from tickets.search import ticket_vector
 from tickets.services._common import record_event, send_message_posted
 
 MAX_BODY_CHARS = 100_000
@@ -61,15 +63,15 @@ def validate_attachments(attachments: Sequence[AttachmentIn]) -> None:
                 {"attachments": f"{item.filename} is {len(item.data)} bytes; the limit is {limit} bytes."}
             )
         if not item.filename.strip():
-            raise ValidationError({"attachments": "Every attachment needs a file name."})
+            raise ValidationError({"attachments": _("Every attachment needs a file name.")})
 
 
 def validate_body(body: str, *, field: str = "body") -> str:
     body = (body or "").strip()
     if not body:
-        raise ValidationError({field: "Write a message."})
+        raise ValidationError({field: _("Write a message.")})
     if len(body) > MAX_BODY_CHARS:
-        raise ValidationError({field: f"Keep messages under {MAX_BODY_CHARS} characters."})
+        raise ValidationError({field: _("Keep messages under %(limit)s characters.") % {"limit": MAX_BODY_CHARS}})
     return body
 
 
@@ -102,7 +104,7 @@ def message_create(
     if kind == MessageKind.REPLY:
         # Searchable by everything said in public on the ticket, not only its subject.
         Ticket.objects.for_tenant(tenant).filter(id=ticket.id).update(
-            search_vector=_AppendVector(SearchVector(Value(body[:20_000]), config="english")),
+            search_vector=_AppendVector(ticket_vector(body[:20_000])),
             updated_at=timezone.now(),
         )
     return message
@@ -156,9 +158,9 @@ def message_email_retry(*, tenant: Tenant, message: Message, actor: User | None,
     """An agent sends a reply whose mail failed again: the error is cleared and the mail queued afresh."""
     locked = _message_lock(tenant=tenant, message_id=message.id)
     if locked is None or locked.email_status != EmailStatus.FAILED:
-        raise ValidationError({"message": "Only a reply that could not be sent can be sent again."})
+        raise ValidationError({"message": _("Only a reply that could not be sent can be sent again.")})
     if not locked.ticket.requester.email:
-        raise ValidationError({"message": "The requester has no email address."})
+        raise ValidationError({"message": _("The requester has no email address.")})
     _enqueue_email(tenant, locked)
     record_event(tenant=tenant, ticket=locked.ticket, actor=actor, kind="email.retried", label=actor_label,
                  data={"message_id": locked.id})

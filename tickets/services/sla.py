@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tenants.models import Tenant
 from tickets.models import PRIORITY_RANK, Priority, SlaPolicy, Status, Ticket
@@ -18,7 +19,7 @@ TARGET_KEYS = ("first_response", "resolution")
 
 def sla_validate_targets(targets: object) -> dict[str, dict[str, int]]:
     if not isinstance(targets, dict):
-        raise ValidationError({"targets": "Give {priority: {first_response: minutes, resolution: minutes}}."})
+        raise ValidationError({"targets": gettext("Give {priority: {first_response: minutes, resolution: minutes}}.")})
     clean: dict[str, dict[str, int]] = {}
     for priority, values in targets.items():
         if priority not in PRIORITY_RANK:
@@ -46,17 +47,17 @@ def sla_validate_business_hours(value: object) -> dict[str, object]:
     if not value:
         return {}
     if not isinstance(value, dict):
-        raise ValidationError({"business_hours": "Give days, start, end and timezone."})
+        raise ValidationError({"business_hours": gettext("Give days, start, end and timezone.")})
     days = value.get("days", [0, 1, 2, 3, 4])
     if not isinstance(days, list) or not days or not all(
             isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days):
-        raise ValidationError({"business_hours": "Days are weekday numbers 0 (Monday) to 6 (Sunday)."})
+        raise ValidationError({"business_hours": gettext("Days are weekday numbers 0 (Monday) to 6 (Sunday).")})
     try:
         start, end = _parse_hhmm(str(value.get("start", "09:00"))), _parse_hhmm(str(value.get("end", "17:00")))
     except ValueError:
-        raise ValidationError({"business_hours": "Start and end are times such as 09:00."}) from None
+        raise ValidationError({"business_hours": gettext("Start and end are times such as 09:00.")}) from None
     if end <= start:
-        raise ValidationError({"business_hours": "The working day must end after it starts."})
+        raise ValidationError({"business_hours": gettext("The working day must end after it starts.")})
     zone = str(value.get("timezone", "UTC"))
     try:
         ZoneInfo(zone)

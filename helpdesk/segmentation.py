@@ -74,3 +74,39 @@ def query_terms(query: str, *, limit: int) -> list[str]:
             elif part.strip("_"):
                 terms.append(part)
     return list(dict.fromkeys(terms))[:limit]
+
+
+def bigram_text(text: str) -> str:
+    """``text`` for a search that filters (the ticket queue): each run of Han characters becomes its overlapping
+    character pairs and its last character ("还没到" gives "还没 没到 到"), the rest stays as it is.
+
+    A filter must not lose a document because jieba cut it differently in its sentence than in the query (it keeps
+    "没到" whole in "我的快递三天了还没到" but splits a query "没到" into "没", "到"). Pairs need no dictionary:
+    every substring of two or more characters is found by its pairs, and every single character starts a pair
+    or ends its run, so a prefix match finds it (bigram_terms)."""
+    def pairs(match: re.Match[str]) -> str:
+        run = match.group()
+        return " " + " ".join([run[i:i + 2] for i in range(len(run) - 1)] + [run[-1]]) + " "
+
+    return HAN_RUN.sub(pairs, text)
+
+
+def bigram_terms(query: str) -> list[str]:
+    """The ``to_tsquery`` terms, all required, that find the Han text of ``query`` in a ``bigram_text`` index.
+
+    jieba splits the query into words; neighbouring one-character words join again ("快递没到" gives "快递" and
+    "没到", and so also finds "快递三天了还没到"). A part of two or more characters becomes its pairs, a single
+    character a prefix match. Each term is Han characters (and ``:*``), so it is safe in ``to_tsquery`` syntax."""
+    terms: list[str] = []
+    for run in HAN_RUN.findall(query):
+        parts: list[str] = []
+        single = False  # parts[-1] is made of one-character words
+        for word in segment(run).split():
+            if len(word) == 1 and single:
+                parts[-1] += word
+            else:
+                parts.append(word)
+            single = len(word) == 1
+        for part in parts:
+            terms += [part[i:i + 2] for i in range(len(part) - 1)] if len(part) > 1 else [part + ":*"]
+    return list(dict.fromkeys(terms))
