@@ -21,7 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # Latin words a Chinese page may show: people's and companies' names, e-mail addresses, product names, and the
 # language switcher's "English" (each language is named in itself).
 ALLOWED = {"acme", "inc", "bob", "alice", "test", "example", "dana", "sla", "ai", "api", "markdown", "csat", "url",
-           "html", "english", "zhangwei", "email", "pdf", "csv", "id", "helpdesk", "openapi", "mb", "kb", "faq", "app", "ip"}
+           "html", "english", "zhangwei", "email", "pdf", "csv", "id", "helpdesk", "openapi", "mb", "kb", "faq", "app",
+           "ip"}
 
 
 def english_left(page: Page) -> set[str]:
