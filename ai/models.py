@@ -44,14 +44,51 @@ class AISettings(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["tenant"], name="ai_settings_one_per_tenant")]
 
 
+class Action(models.TextChoices):
+    """What a run decided (``policy.Action``), kept in Trace.decision for answers and suggestions."""
+
+    ANSWER = "answer", _("Answered")
+    SUGGEST = "suggest", _("Suggested articles")
+    HANDOFF = "handoff", _("Handed off")
+
+
+class Reason(models.TextChoices):
+    """Why a run decided as it did (``policy.Decision.reason`` and the reader's own reasons in ``answering``)."""
+
+    CONFIDENT = "confident", _("confident")
+    UNSURE = "unsure", _("unsure")
+    ASKED_FOR_HUMAN = "asked_for_human", _("the customer asked for a person")
+    HUMAN_ONLY_CATEGORY = "human_only_category", _("the topic is reserved for agents")
+    URGENT = "urgent", _("a safety, health, legal or fraud matter")
+    NEGATIVE_SENTIMENT = "negative_sentiment", _("the customer seems upset")
+    LOW_CONFIDENCE = "low_confidence", _("no confident answer")
+    NO_RESULTS = "no_results", _("the knowledge base returned nothing")
+    NOT_IN_PASSAGES = "not_in_passages", _("the articles found do not answer")
+    UNSUPPORTED = "unsupported", _("the answer was not supported by the sources")
+    REPEATED = "repeated", _("the answer was already rejected")
+    BACKEND_ERROR = "backend_error", _("the answer backend failed")
+
+
+# Short names for the Recent runs table (Backend's labels are sentences, for the settings form).
+BACKEND_NAMES = {
+    Backend.EXTRACTIVE: _("Extractive"), Backend.TRANSFORMERS: _("Local model"),
+    Backend.OPENAI: _("OpenAI-compatible"), "triage": _("Smart triage"),
+}
+
+
+def reason_label(code: str) -> str:
+    """A hand-off or decision reason in the reader's language; an unknown one (older traces) as it is."""
+    return str(Reason(code).label) if code in Reason.values else code
+
+
 class Trace(TenantOwned):
     """One run of answering, suggesting or triage: what went in, what was found, what was decided and how fast."""
 
     class Kind(models.TextChoices):
-        CHAT_ANSWER = "chat_answer"
-        TICKET_ANSWER = "ticket_answer"
-        SUGGESTION = "suggestion"
-        TRIAGE = "triage"
+        CHAT_ANSWER = "chat_answer", _("Chat answer")
+        TICKET_ANSWER = "ticket_answer", _("Ticket answer")
+        SUGGESTION = "suggestion", _("Suggested reply")
+        TRIAGE = "triage", _("Smart triage")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     source_id = models.BigIntegerField(help_text="The chat or ticket message the run reacted to.")
@@ -77,6 +114,27 @@ class Trace(TenantOwned):
             models.Index(fields=["tenant", "kind", "-created_at"]),
             models.Index(fields=["tenant", "source_id"]),
         ]
+
+    @property
+    def decision_display(self) -> str:
+        """Answers and suggestions record an action; triage records the category it chose (shown as it is)."""
+        if self.kind != Trace.Kind.TRIAGE and self.decision in Action.values:
+            return str(Action(self.decision).label)
+        return self.decision
+
+    @property
+    def reason_display(self) -> str:
+        if self.kind != Trace.Kind.TRIAGE:
+            return reason_label(self.reason)
+        # Triage records where its category came from: "classifier vN", "zero-shot" or "chat".
+        version = self.reason.removeprefix("classifier v")
+        if version != self.reason and version.isdigit():
+            return str(_("classifier v%(version)s")) % {"version": version}
+        return str({"zero-shot": _("zero-shot"), "chat": _("set in the chat")}.get(self.reason, self.reason))
+
+    @property
+    def backend_display(self) -> str:
+        return str(BACKEND_NAMES.get(self.backend, self.backend))
 
 
 class ClassifierVersion(TenantOwned):
@@ -104,10 +162,10 @@ class ClassifierVersion(TenantOwned):
 
 class Suggestion(TenantOwned):
     class Status(models.TextChoices):
-        PENDING = "pending"
-        INSERTED = "inserted"
-        EDITED = "edited"
-        DISMISSED = "dismissed"
+        PENDING = "pending", _("Pending")
+        INSERTED = "inserted", _("Inserted")
+        EDITED = "edited", _("Edited")
+        DISMISSED = "dismissed", _("Dismissed")
 
     source = models.CharField(max_length=10)  # "ticket" or "chat"
     ticket_id = models.BigIntegerField(null=True, blank=True)
@@ -133,10 +191,10 @@ class Feedback(TenantOwned):
     """An agent's verdict: on a suggestion (inserted, edited, dismissed) or a category correction (a label)."""
 
     class Kind(models.TextChoices):
-        INSERTED = "inserted"
-        EDITED = "edited"
-        DISMISSED = "dismissed"
-        CATEGORY = "category"
+        INSERTED = "inserted", _("Inserted")
+        EDITED = "edited", _("Edited")
+        DISMISSED = "dismissed", _("Dismissed")
+        CATEGORY = "category", _("Category")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     suggestion = models.ForeignKey(Suggestion, null=True, blank=True, on_delete=models.CASCADE,

@@ -73,7 +73,7 @@ def suggestion_feedback(request: TenantRequest, suggestion_id: int) -> HttpRespo
     form = SuggestionFeedbackForm(request.POST)
     if not form.is_valid():
         errors = {field: [str(m) for m in messages_] for field, messages_ in form.errors.items()}
-        return JsonResponse({"detail": "Check the fields.", "errors": errors}, status=400)
+        return JsonResponse({"detail": _("Check the fields."), "errors": errors}, status=400)
     feedback_services.suggestion_feedback(tenant=request.tenant, suggestion=suggestion, user=request.user,
                                           verdict=form.cleaned_data["verdict"], final_text=form.cleaned_data["text"])
     if request.headers.get("x-requested-with") == "fetch":

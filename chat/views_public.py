@@ -44,14 +44,14 @@ def chat_start(request: HttpRequest, **kwargs: object) -> HttpResponse:
     tenant = request.tenant  # type: ignore[attr-defined]
     settings = selectors.chat_settings_get(tenant=tenant)
     if not _origin_allowed(request, settings.origins):
-        return JsonResponse({"detail": "This site may not start chats for this help desk."}, status=403)
+        return JsonResponse({"detail": gettext("This site may not start chats for this help desk.")}, status=403)
     form = PrechatForm(request.POST)
     if not form.is_valid():
-        return JsonResponse({"detail": "Check the form.", "errors": form.errors.get_json_data()}, status=400)
+        return JsonResponse({"detail": gettext("Check the form."), "errors": form.errors.get_json_data()}, status=400)
     try:
         session = services.chat_start(tenant=tenant, **form.cleaned_data)
     except ValidationError as exc:
-        return JsonResponse({"detail": "Check the form.", "errors": exc.message_dict}, status=400)
+        return JsonResponse({"detail": gettext("Check the form."), "errors": exc.message_dict}, status=400)
     return JsonResponse({"token": session.token, "conversation": session.conversation.id}, status=201)
 
 
@@ -81,10 +81,10 @@ def _visitor(request: HttpRequest) -> Visitor | None:
 def attachment_upload(request: HttpRequest, **kwargs: object) -> HttpResponse:
     tenant = request.tenant  # type: ignore[attr-defined]
     if not _origin_allowed(request, selectors.chat_settings_get(tenant=tenant).origins):
-        return JsonResponse({"detail": "This site may not send files to this help desk."}, status=403)
+        return JsonResponse({"detail": gettext("This site may not send files to this help desk.")}, status=403)
     visitor = _visitor(request)
     if visitor is None:
-        return JsonResponse({"detail": "Start a chat first."}, status=403)
+        return JsonResponse({"detail": gettext("Start a chat first.")}, status=403)
     try:
         upload = read_upload(request)
         item = services.visitor_attachment_upload(tenant=tenant, visitor=visitor, filename=upload.filename,

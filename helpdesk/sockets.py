@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext
 
 from helpdesk.realtime import member_group
 from helpdesk.text import has_lone_surrogate, has_nul
@@ -51,18 +52,19 @@ class JsonSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         if text_data is None:
-            await self.error("bad_frame", "Send JSON text frames.")
+            await self.error("bad_frame", gettext("Send JSON text frames."))
             return
         if len(text_data.encode()) > self.max_frame_bytes:
-            await self.error("too_large", f"Frames are limited to {self.max_frame_bytes} bytes.")
+            await self.error("too_large", gettext("Frames are limited to %(limit)s bytes.")
+                             % {"limit": self.max_frame_bytes})
             return
         try:
             content = json.loads(text_data)
         except (ValueError, RecursionError):  # nesting deeper than the parser's stack is not a frame either
-            await self.error("bad_json", "The frame is not valid JSON.")
+            await self.error("bad_json", gettext("The frame is not valid JSON."))
             return
         # The cheap test first: NUL and lone surrogates only arrive escaped, and browsers escape nothing else.
         if "\\u" in text_data and (has_nul(content) or has_lone_surrogate(content)):
-            await self.error("bad_frame", "Text may not contain NUL characters or lone surrogates.")
+            await self.error("bad_frame", gettext("Text may not contain NUL characters or lone surrogates."))
             return
         await self.receive_json(content, **kwargs)

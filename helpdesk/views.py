@@ -6,6 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views import defaults
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.request import Request
@@ -41,25 +42,25 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
         return defaults.bad_request(request, exception)
     if isinstance(exception, RequestDataTooBig):
         # Django counts an oversized body among suspicious requests (400); to an API client it is a 413.
-        return error_response(413, f"The request body is over the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} "
-                                   "bytes.")
-    return error_response(400, "Bad request.")
+        return error_response(413, gettext("The request body is over the limit of %(limit)s bytes.")
+                              % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
+    return error_response(400, gettext("Bad request."))
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     if not is_api_path(request.path_info):
         return tenant_views.permission_denied(request, exception)
-    return error_response(403, "You do not have permission to perform this action.")
+    return error_response(403, gettext("You do not have permission to perform this action."))
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if not is_api_path(request.path_info):
         return defaults.page_not_found(request, exception)
     # Not the exception's message: a URL that matched no pattern carries the URL patterns it tried.
-    return error_response(404, "Not found.")
+    return error_response(404, gettext("Not found."))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if not is_api_path(request.path_info):
         return defaults.server_error(request)
-    return error_response(500, "A server error occurred.")
+    return error_response(500, gettext("A server error occurred."))

@@ -47,8 +47,10 @@ class PreviewForm(forms.Form):
 
 
 class FeedbackForm(forms.Form):
-    helpful = forms.TypedChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], coerce=lambda v: v == "yes")
-    comment = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    helpful = forms.TypedChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], coerce=lambda v: v == "yes",
+                                     label=_("Was this article helpful?"))
+    comment = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                              label=_("Comment"))
 
 
 class SearchForm(forms.Form):

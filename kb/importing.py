@@ -83,15 +83,16 @@ def zip_entries(upload: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosi
     an upload; ``zip_files`` trusts nothing that was checked there and checks again."""
     names = [i for i in upload.infolist() if not i.is_dir() and i.filename.lower().endswith(".md")]
     if len(names) > MAX_FILES:
-        raise ValidationError({"archive": f"At most {MAX_FILES} Markdown files per import."})
+        raise ValidationError({"archive": _("At most %(limit)s Markdown files per import.") % {"limit": MAX_FILES}})
     # Declared sizes bound what is read: zipfile stops at an entry's declared size and checks its CRC there.
     if sum(i.file_size for i in names) > MAX_TOTAL_BYTES:
-        raise ValidationError({"archive": f"The Markdown in this archive is larger than {MAX_TOTAL_BYTES // 10**6} MB "
-                                          "once unpacked; import it in parts."})
+        raise ValidationError({"archive": _("The Markdown in this archive is larger than %(mb)s MB once unpacked; "
+                                            "import it in parts.") % {"mb": MAX_TOTAL_BYTES // 10**6}})
     packed = [i for i in names if i.file_size > 10_000 and i.file_size > MAX_RATIO * max(1, i.compress_size)]
     if packed:
-        raise ValidationError({"archive": f"{packed[0].filename} unpacks to over {MAX_RATIO} times its size; "
-                                          "this does not look like an archive of articles."})
+        raise ValidationError({"archive": _("%(filename)s unpacks to over %(ratio)s times its size; this does not "
+                                            "look like an archive of articles.")
+                                          % {"filename": packed[0].filename, "ratio": MAX_RATIO}})
     paths = [PurePosixPath(i.filename.replace("\\", "/")) for i in names]
     tops = {p.parts[0] for p in paths if len(p.parts) > 1}
     strip = len(tops) == 1 and all(len(p.parts) > 1 for p in paths)
@@ -103,7 +104,7 @@ def zip_entries(upload: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosi
         if parts[-1].lower() == "readme.md" or parts[0].startswith(("__MACOSX", ".")):
             continue
         if info.file_size > MAX_FILE_BYTES:
-            raise ValidationError({"archive": f"{'/'.join(parts)} is larger than 1 MB."})
+            raise ValidationError({"archive": _("%(path)s is larger than 1 MB.") % {"path": "/".join(parts)}})
         entries.append((info, PurePosixPath(*parts)))
     return entries
 
@@ -235,8 +236,9 @@ def _original(tenant: Tenant, slug: str, path: PurePosixPath) -> Article | None:
         return None
     original = Article.objects.for_tenant(tenant).filter(slug=slugify(slug.strip())).first()
     if original is None:
-        raise ValidationError(f"translation_of names “{slug.strip()}”, which is not an article (yet): import the "
-                              "original first, or in the same archive under a name that sorts before.")
+        raise ValidationError(_("translation_of names “%(slug)s”, which is not an article (yet): import the original "
+                                "first, or in the same archive under a name that sorts before.")
+                              % {"slug": slug.strip()})
     return original
 
 
@@ -254,8 +256,8 @@ def import_job_create(*, tenant: Tenant, author: User | None, archive: File[byte
     errors the admin sees at once rather than a failed job later.
     """
     if archive.size > MAX_ARCHIVE_BYTES:
-        raise ValidationError({"archive": f"This file is larger than {MAX_ARCHIVE_BYTES // 10**6} MB: zip only the "
-                                          "Markdown files, or import them in parts."})
+        raise ValidationError({"archive": _("This file is larger than %(mb)s MB: zip only the Markdown files, or "
+                                            "import them in parts.") % {"mb": MAX_ARCHIVE_BYTES // 10**6}})
     archive.seek(0)
     data = archive.read()
     try:
@@ -313,8 +315,8 @@ def import_job_restart(*, tenant: Tenant, job: ImportJob) -> ImportJob:
     """Queue a stalled job again (its archive is kept until the job finishes)."""
     job = ImportJob.objects.for_tenant(tenant).select_for_update().defer("archive").get(id=job.id)
     if not job.is_stalled:
-        raise ValidationError("Only an import that stalled can be started again; this one is "
-                              f"{job.get_status_display().lower()}.")
+        raise ValidationError(_("Only an import that stalled can be started again; this one is %(status)s.")
+                              % {"status": job.get_status_display().lower()})
     job.status, job.heartbeat_at = ImportStatus.QUEUED, None
     job.save(update_fields=["status", "heartbeat_at"])
     transaction.on_commit(partial(import_job_run_task.delay, tenant.id, job.id))

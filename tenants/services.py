@@ -213,7 +213,7 @@ def _owners_left(tenant: Tenant, excluding: Membership) -> int:
 def member_change_role(*, tenant: Tenant, actor: Membership, membership: Membership, role: str) -> Membership:
     require_role(actor, Role.ADMIN)
     if role not in Role.values:
-        raise ValidationError({"role": f"Unknown role {role!r}."})
+        raise ValidationError({"role": gettext("Unknown role %(role)s.") % {"role": repr(role)}})
     if not (_may_manage(actor, membership.role) and _may_manage(actor, role)):
         raise PermissionDenied(gettext("Only owners can manage admins and owners."))
     if membership.role == Role.OWNER and role != Role.OWNER and _owners_left(tenant, membership) == 0:

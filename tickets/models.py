@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenants.models import TenantOwned
 
@@ -280,6 +281,36 @@ class Macro(TenantOwned):
         return self.name
 
 
+class EventKind(models.TextChoices):
+    """What a TicketEvent records. The values are also the realtime frame types and webhook "change" values."""
+
+    CREATED = "ticket.created", pgettext_lazy("ticket event", "Created")
+    STATUS_CHANGED = "status.changed", _("Status changed")
+    ASSIGNEE_CHANGED = "assignee.changed", _("Assignee changed")
+    TEAM_CHANGED = "team.changed", _("Team changed")
+    PRIORITY_CHANGED = "priority.changed", _("Priority changed")
+    TAGS_CHANGED = "tags.changed", _("Tags changed")
+    SUBJECT_CHANGED = "subject.changed", _("Subject changed")
+    CATEGORY_CHANGED = "category.changed", _("Category changed")
+    TRIAGE_SET = "triage.set", _("Smart triage")
+    MERGED = "ticket.merged", _("Merged into another ticket")
+    MACRO_APPLIED = "macro.applied", _("Canned reply applied")
+    SYSTEM_NOTE = "note.system", _("System note")
+    SLA_BREACHED = "sla.breached", _("SLA breached")
+    CSAT_SENT = "csat.sent", _("Satisfaction survey sent")
+    CSAT_RATED = "csat.rated", _("Satisfaction rated")
+    EMAIL_FAILED = "email.failed", _("Email not sent")
+    EMAIL_RETRIED = "email.retried", _("Email sent again")
+
+
+# Who acted when no user did (TicketEvent.actor_label); any other label (an email, an API key's name) shows as is.
+ACTOR_LABELS = {
+    "system": _("System"), "customer": _("Customer"), "mail": pgettext_lazy("ticket event actor", "Mail"),
+    "chat": _("Chat"),
+    "round-robin": _("Round-robin"), "triage": _("Smart triage"), "routing rule": _("Routing rule"),
+}
+
+
 class TicketEvent(TenantOwned):
     """Who changed what, when: {"field": "status", "from": "new", "to": "open"} and similar."""
 
@@ -288,12 +319,35 @@ class TicketEvent(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     actor_label = models.CharField(max_length=60, blank=True)
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes: ClassVar = [models.Index(fields=["tenant", "ticket", "id"], name="ticketevent_tenant_ticket")]
+
+    @property
+    def actor_display(self) -> str:
+        if self.actor is not None:
+            return self.actor.display_name
+        return str(ACTOR_LABELS.get(self.actor_label, self.actor_label))
+
+    @property
+    def from_display(self) -> str:
+        return self._value_display(self.data.get("from"))
+
+    @property
+    def to_display(self) -> str:
+        return self._value_display(self.data.get("to"))
+
+    def _value_display(self, value: object) -> str:
+        """A status or priority code in the reader's language; other values (ids, tags, text) as they are."""
+        choices = {"status": Status, "priority": Priority}.get(str(self.data.get("field", "")))
+        if choices is not None and value in choices.values:
+            return str(choices(value).label)
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return "" if value is None else str(value)
 
 
 WEBHOOK_EVENTS = ("ticket.created", "ticket.updated", "message.posted", "ticket.sla_breached")

@@ -20,7 +20,7 @@ from tenants.rls import tenant_context
 from tenants.selectors import tenant_get
 from tickets import services
 from tickets.mail import imap, outbound
-from tickets.models import DeliveryStatus, Ticket, TicketEvent
+from tickets.models import DeliveryStatus, EventKind, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +65,10 @@ def csat_send_request(tenant_id: int, ticket_id: int) -> None:
     if ticket is None or ticket.csat_rating is not None or not ticket.requester.email:
         return
     # The event row is the "already sent" marker, so a redelivered task does not email the customer twice.
-    if TicketEvent.objects.for_tenant(tenant).filter(ticket=ticket, kind="csat.sent").exists():
+    if TicketEvent.objects.for_tenant(tenant).filter(ticket=ticket, kind=EventKind.CSAT_SENT).exists():
         return
     outbound.csat_email(tenant=tenant, ticket=ticket, rate_url=rate_url(tenant=tenant, ticket=ticket)).send()
-    TicketEvent.objects.create(tenant=tenant, ticket=ticket, kind="csat.sent", actor_label="system")
+    TicketEvent.objects.create(tenant=tenant, ticket=ticket, kind=EventKind.CSAT_SENT, actor_label="system")
 
 
 # Not in TenantTask's one transaction: the service commits the claim and the record around the HTTP call itself.

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from helpdesk.http import apply_validation_error
@@ -58,7 +59,7 @@ def send_link(request: HttpRequest) -> HttpResponse:
         if customer is not None:
             url = portal.portal_url(tenant=tenant, customer=customer)
             portal_link_email(tenant=tenant, customer=customer, url=url).send()
-    messages.success(request, "If we have requests from that address, we just emailed you a link.")
+    messages.success(request, gettext("If we have requests from that address, we just emailed you a link."))
     return redirect(tenant_reverse(tenant, "portal:tickets"))
 
 
@@ -112,7 +113,7 @@ def rate(request: HttpRequest, ticket_id: int) -> HttpResponse:
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            messages.success(request, "Thank you for your rating!")
+            messages.success(request, gettext("Thank you for your rating!"))
             return redirect(tenant_reverse(tenant, "portal:ticket", item.id))
     return render(request, "tickets/portal_rate.html", {"ticket": item, "form": form},
                   status=400 if form.errors else 200)

@@ -25,10 +25,10 @@ def label_record(*, tenant: Tenant, ticket_id: int, text: str, label: str, user:
 
 def labelled_examples(*, tenant: Tenant) -> training.Examples:
     """Categories agents set or corrected on tickets (the latest per ticket), plus labels recorded directly."""
-    from tickets.models import Message, Ticket, TicketEvent
+    from tickets.models import EventKind, Message, Ticket, TicketEvent
 
     labels: dict[int, tuple[str, str]] = {}
-    events = (TicketEvent.objects.for_tenant(tenant).filter(kind="category.changed", actor__isnull=False)
+    events = (TicketEvent.objects.for_tenant(tenant).filter(kind=EventKind.CATEGORY_CHANGED, actor__isnull=False)
               .order_by("id").values_list("ticket_id", "data"))
     ticket_labels = {ticket_id: str(data.get("to") or "") for ticket_id, data in events}
     tickets = Ticket.objects.for_tenant(tenant).filter(id__in=list(ticket_labels)).only("id", "subject")

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.utils.translation import gettext
 
 from chat import broadcast, selectors, services
 from chat.consumers.base import CLOSE_NOT_FOUND, ChatSocket, FrameError, client_id_field, int_field
@@ -53,6 +54,10 @@ class AgentChatConsumer(ChatSocket):
     handlers = {"watch": "watch", "unwatch": "unwatch", "take": "take", "reply": "reply", "note": "note",
                 "transfer": "transfer_chat", "close": "close_chat", "convert": "convert", "reopen": "reopen",
                 "typing": "typing", "read": "read", "presence": "set_presence", "ping": "ping"}
+
+    def language(self) -> str:
+        """The agent's own language (their profile's), else the tenant's."""
+        return self.user.language or self.tenant.language
 
     async def connect(self) -> None:
         self.setup_delivery()
@@ -174,11 +179,12 @@ class AgentChatConsumer(ChatSocket):
             user_id = int_field(content, "agent")
             member = member_list(tenant=self.tenant).filter(user_id=user_id).first()
             if member is None:
-                raise FrameError("invalid", "Choose an agent of this help desk.", {"agent": ["Unknown agent."]})
+                raise FrameError("invalid", gettext("Choose an agent of this help desk."),
+                                 {"agent": [gettext("Unknown agent.")]})
             to_agent = member.user
         team = content.get("team") or ""
         if not isinstance(team, str):
-            raise FrameError("invalid", "'team' must be a name.", {"team": ["Give a team name."]})
+            raise FrameError("invalid", gettext("'team' must be a name."), {"team": [gettext("Give a team name.")]})
         return services.transfer(tenant=self.tenant, conversation=self._conversation(content), actor=self.user,
                                  to_agent=to_agent, team=team)
 
@@ -188,7 +194,8 @@ class AgentChatConsumer(ChatSocket):
     async def close_chat(self, content: dict[str, Any]) -> None:
         resolved = content.get("resolved", True)
         if not isinstance(resolved, bool):
-            raise FrameError("invalid", "'resolved' must be true or false.", {"resolved": ["true or false"]})
+            raise FrameError("invalid", gettext("'resolved' must be true or false."),
+                             {"resolved": [gettext("true or false")]})
         await self.db(lambda: services.close(tenant=self.tenant, conversation=self._conversation(content),
                                              actor=self.user, resolved=resolved))
 
@@ -204,7 +211,7 @@ class AgentChatConsumer(ChatSocket):
         conversation_id = int_field(content, "conversation")
         group = broadcast.conversation_group(self.tenant.id, conversation_id)
         if group not in self.groups_joined:
-            raise FrameError("invalid", "Watch the conversation first.")
+            raise FrameError("invalid", gettext("Watch the conversation first."))
         await self.channel_layer.group_send(group, {"type": broadcast.EVENT, "payload": {
             "type": "typing", "who": "agent", "conversation": conversation_id}})
 
@@ -217,7 +224,8 @@ class AgentChatConsumer(ChatSocket):
         """Answered by a "presence" frame to every console tab of the agent, this one included."""
         chosen = content.get("presence")
         if chosen not in ("online", "away"):
-            raise FrameError("invalid", "Presence is 'online' or 'away'.", {"presence": ["online or away"]})
+            raise FrameError("invalid", gettext("Presence is 'online' or 'away'."),
+                             {"presence": [gettext("online or away")]})
         await self.db(presence.presence_choose, tenant=self.tenant, membership=self.membership, presence=chosen)
 
     async def on_event(self, payload: dict[str, Any]) -> None:

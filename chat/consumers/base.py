@@ -17,6 +17,8 @@ from channels.consumer import get_handler_name
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext
 
 from chat.models import ChatMessage
 from chat.payloads import message_payload
@@ -51,7 +53,7 @@ _thread_state = threading.local()
 CONNECTION_CHECK_S = 10.0
 
 
-def _checked_call(fn: Callable[[], T]) -> T:
+def _checked_call(fn: Callable[[], T], language: str) -> T:
     """Runs in a DB thread. Like channels' database_sync_to_async, but checks the thread's connection (age, health)
     at most every few seconds instead of on every call: a health-check query per chat message would be a third of
     its round trips."""
@@ -60,7 +62,10 @@ def _checked_call(fn: Callable[[], T]) -> T:
         close_old_connections()
         _thread_state.checked_at = now
     try:
-        return fn()
+        # asgiref keeps the active language per thread, so the copied context does not carry it: the services'
+        # messages are worded in the socket's language only if it is activated here again.
+        with translation.override(language):
+            return fn()
     except (InterfaceError, OperationalError):
         connection.close()  # a dropped connection: the next call opens a new one
         _thread_state.checked_at = 0.0
@@ -71,7 +76,8 @@ async def in_db_thread(fn: Callable[[], T]) -> T:
     """``fn()`` in one of the chat's DB threads. A plain executor hand-off rather than asgiref's SyncToAsync: the
     calls need no thread affinity, and SyncToAsync's bookkeeping cost a measurable share of a message's CPU time."""
     context = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(_DB_THREADS, context.run, _checked_call, fn)
+    return await asyncio.get_running_loop().run_in_executor(_DB_THREADS, context.run, _checked_call, fn,
+                                                            translation.get_language())
 
 
 def _in_tenant(tenant_id: int, fn: Callable[[], T]) -> tuple[T, list[tuple[str, dict[str, Any]]]]:
@@ -91,7 +97,8 @@ def _autocommit(fn: Callable[[], T]) -> tuple[T, list[tuple[str, dict[str, Any]]
 def int_field(content: dict[str, Any], name: str, *, default: int | None = None) -> int:
     value = content.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise FrameError("invalid", f"'{name}' must be a non-negative integer.", {name: ["Give a number."]})
+        raise FrameError("invalid", gettext("'%(name)s' must be a non-negative integer.") % {"name": name},
+                         {name: [gettext("Give a number.")]})
     return value
 
 
@@ -100,7 +107,8 @@ def client_id_field(content: dict[str, Any]) -> str:
     message without one could be stored once per resend. Its length is checked by the posting service."""
     value = content.get("client_msg_id")
     if not isinstance(value, str) or not value:
-        raise FrameError("invalid", "Give each message a 'client_msg_id'.", {"client_msg_id": ["Required."]})
+        raise FrameError("invalid", gettext("Give each message a 'client_msg_id'."),
+                         {"client_msg_id": [gettext("Required.")]})
     return value
 
 
@@ -165,6 +173,16 @@ class ChatSocket(JsonSocket):
         for group in list(getattr(self, "groups_joined", ())):
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    def language(self) -> str:
+        """The language of the error frames this socket sends; the customer's socket speaks the tenant's."""
+        return self.tenant.language
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        # A socket has no request, so no language is active: each frame is handled in the socket's own, which
+        # in_db_thread passes on to the DB threads.
+        with translation.override(self.language()):
+            await super().receive(text_data, bytes_data, **kwargs)
+
     async def error(self, error: str, detail: str, errors: dict[str, list[str]] | None = None,
                     ref: object = None) -> None:
         frame: dict[str, Any] = {"type": "error", "error": error, "detail": detail}
@@ -177,11 +195,12 @@ class ChatSocket(JsonSocket):
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """Every bad frame gets an error frame and the socket stays open (JsonSocket checks the frame itself)."""
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.error("bad_frame", "A frame is a JSON object with a 'type'.")
+            await self.error("bad_frame", gettext("A frame is a JSON object with a 'type'."))
             return
         method = self.handlers.get(content["type"])
         if method is None:
-            await self.error("unknown_frame", f"Unknown frame type {content['type'][:40]!r}.")
+            await self.error("unknown_frame",
+                             gettext("Unknown frame type %(type)s.") % {"type": repr(content["type"][:40])})
             return
         ref = content.get("client_msg_id") if isinstance(content.get("client_msg_id"), str) else None
         try:
@@ -192,9 +211,9 @@ class ChatSocket(JsonSocket):
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
             await self.error("invalid", " ".join(m for ms in errors.values() for m in ms), errors, ref)
         except PermissionDenied as exc:
-            await self.error("forbidden", str(exc) or "Not allowed.", ref=ref)
+            await self.error("forbidden", str(exc) or gettext("Not allowed."), ref=ref)
         except Http404:
-            await self.error("not_found", "No such conversation.", ref=ref)
+            await self.error("not_found", gettext("No such conversation."), ref=ref)
 
     async def ack(self, message: ChatMessage, *, author_name: str = "", **extra: Any) -> None:
         """The poster's answer carries the stored message itself, so the poster needs no broadcast copy of it: one

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
+
 from chat import broadcast, selectors, services
 from chat.consumers.base import (
     CLOSE_FORBIDDEN,
@@ -89,8 +91,9 @@ class VisitorConsumer(ChatSocket):
             (f"chat:t:{self.tenant.id}", self.limits["tenant"]),
         ])
         if over is not None:
-            who = "you" if ":v:" in over else "this help desk"
-            raise FrameError("rate_limited", f"Too many messages from {who}; wait a moment and try again.")
+            raise FrameError("rate_limited", gettext("Too many messages from you; wait a moment and try again.")
+                             if ":v:" in over else
+                             gettext("Too many messages from this help desk; wait a moment and try again."))
         return services.post_customer_message(
             tenant=self.tenant, conversation=self.conversation, text=text, client_msg_id=client_msg_id,
             attachment_ids=attachment_ids)
@@ -131,7 +134,7 @@ class VisitorConsumer(ChatSocket):
     def _new(self) -> Conversation:
         current = selectors.conversation_get(tenant=self.tenant, conversation_id=self.conversation.id)
         if current.status != Status.CLOSED:
-            raise FrameError("invalid", "Your current conversation is still open.")
+            raise FrameError("invalid", gettext("Your current conversation is still open."))
         return services.chat_start(tenant=self.tenant, visitor=self.visitor).conversation
 
     async def new_conversation(self, content: dict[str, Any]) -> None:

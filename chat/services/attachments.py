@@ -84,13 +84,14 @@ def _content_type(filename: str, declared: str, data: bytes) -> str:
     allowed = ALLOWED.get(ext)
     if allowed is None:
         kinds = ", ".join(sorted(ALLOWED))
-        raise ValidationError({"file": f"This kind of file can't be sent. Allowed: {kinds}."})
+        raise ValidationError({"file": _("This kind of file can't be sent. Allowed: %(kinds)s.") % {"kinds": kinds}})
     declared = (declared or "").split(";", 1)[0].strip().lower()
     if any(active in declared for active in _ACTIVE_TYPES):
-        raise ValidationError({"file": f"Files of type {declared} can't be sent."})
+        raise ValidationError({"file": _("Files of type %(type)s can't be sent.") % {"type": declared}})
     magic = _MAGIC.get(allowed)
     if magic is not None and not data.startswith(magic):
-        raise ValidationError({"file": f"{filename} is not really a .{ext} file."})
+        raise ValidationError({"file": _("%(filename)s is not really a .%(ext)s file.")
+                               % {"filename": filename, "ext": ext}})
     return allowed
 
 
@@ -98,8 +99,9 @@ def check_size(size: int) -> None:
     """Also called by the views before reading the body, so an oversized upload is refused early."""
     limit = settings.MAX_ATTACHMENT_BYTES
     if size > limit:
-        raise ValidationError({"file": f"Files are limited to {limit // (1024 * 1024)} MB "
-                                       f"({limit} bytes); this one has {size} bytes."})
+        raise ValidationError({"file": _("Files are limited to %(mb)s MB (%(limit)s bytes); "
+                                         "this one has %(size)s bytes.")
+                               % {"mb": limit // (1024 * 1024), "limit": limit, "size": size}})
 
 
 def attachment_upload(
@@ -148,7 +150,8 @@ def attachments_for_message(
         raise ValidationError({"attachments": _("Give a list of attachment ids.")})
     ids = list(dict.fromkeys(attachment_ids))
     if len(ids) > MAX_PER_MESSAGE:
-        raise ValidationError({"attachments": f"A message can carry at most {MAX_PER_MESSAGE} files."})
+        raise ValidationError({"attachments": _("A message can carry at most %(limit)s files.")
+                                      % {"limit": MAX_PER_MESSAGE}})
     # Locked until the message commits (in id order, so two messages sending the same files cannot deadlock): the
     # purge of unsent uploads skips locked rows, so it never deletes a file under a message being sent with it.
     found = {

@@ -28,7 +28,7 @@ def _clean_text(text: object, *, files: bool = False) -> str:
     if not isinstance(text, str) or not text.strip():
         raise ValidationError({"text": gettext("Write a message.")})
     if len(text) > MAX_TEXT:
-        raise ValidationError({"text": f"Messages are limited to {MAX_TEXT} characters."})
+        raise ValidationError({"text": gettext("Messages are limited to %(limit)s characters.") % {"limit": MAX_TEXT}})
     return text.strip()
 
 
@@ -36,7 +36,8 @@ def _clean_client_id(client_msg_id: object) -> str:
     if client_msg_id is None:
         return ""
     if not isinstance(client_msg_id, str) or len(client_msg_id) > MAX_CLIENT_ID:
-        raise ValidationError({"client_msg_id": f"Use a string of at most {MAX_CLIENT_ID} characters."})
+        raise ValidationError({"client_msg_id": gettext("Use a string of at most %(limit)s characters.")
+                                         % {"limit": MAX_CLIENT_ID}})
     return client_msg_id
 
 

@@ -26,7 +26,7 @@ def conversation_set_triage(*, tenant: Tenant, conversation: Conversation, senti
     """Record the triage of the latest customer message: its sentiment and language replace the previous ones,
     the category is set only while the conversation has none, and the lowest sentiment is kept."""
     if sentiment not in SENTIMENTS:
-        raise ValidationError({"sentiment": f"Use one of {', '.join(SENTIMENTS)}."})
+        raise ValidationError({"sentiment": _("Use one of %(choices)s.") % {"choices": ", ".join(SENTIMENTS)}})
     if not -1.0 <= sentiment_score <= 1.0:
         raise ValidationError({"sentiment_score": _("Use a score between -1 and 1.")})
     changes: dict[str, Any] = {

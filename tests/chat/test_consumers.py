@@ -405,3 +405,25 @@ async def test_an_agent_reply_without_a_usable_client_id_gets_an_error_frame(cli
     assert await sync_to_async(_texts)(acme, "lost?") == 0
     await customer.disconnect()
     await agent.disconnect()
+
+
+async def test_a_chinese_tenants_customer_gets_socket_errors_in_chinese(client, acme, bob):
+    acme.settings = {**acme.settings, "language": "zh-hans"}
+    await sync_to_async(acme.save)()
+    session, customer, agent = await open_pair(client, acme, bob)
+
+    def close():
+        with tenant_context(acme.id):
+            services.close(tenant=acme, conversation=session.conversation, actor=bob, resolved=True)
+
+    await sync_to_async(close)()
+    await drain(customer)
+    await customer.send_json_to({"type": "message", "text": "还在吗？", "client_msg_id": "m-closed"})
+    error = (await receive_until(customer, "error"))[-1]
+    assert error["detail"] == "此会话已结束，请发起新会话。", error
+    await customer.send_json_to({"type": "nonsense"})
+    assert "未知的帧类型" in (await receive_until(customer, "error"))[-1]["detail"]
+    await agent.send_json_to({"type": "presence", "presence": "asleep"})  # bob has no language: the tenant's
+    assert "状态只能是" in (await receive_until(agent, "error"))[-1]["detail"]
+    await customer.disconnect()
+    await agent.disconnect()

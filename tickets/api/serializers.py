@@ -7,6 +7,7 @@ import binascii
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -63,10 +64,11 @@ class AttachmentInSerializer(serializers.Serializer):  # type: ignore[type-arg]
         try:
             data = base64.b64decode(attrs["content_base64"], validate=True)
         except (binascii.Error, ValueError):
-            raise serializers.ValidationError({"content_base64": "Not valid base64."})
+            raise serializers.ValidationError({"content_base64": gettext("Not valid base64.")})
         if len(data) > settings.MAX_ATTACHMENT_BYTES:
             raise serializers.ValidationError(
-                {"content_base64": f"{len(data)} bytes is over the limit of {settings.MAX_ATTACHMENT_BYTES} bytes."}
+                {"content_base64": gettext("%(size)s bytes is over the limit of %(limit)s bytes.")
+                 % {"size": len(data), "limit": settings.MAX_ATTACHMENT_BYTES}}
             )
         attrs["data"] = data
         return attrs

@@ -183,7 +183,8 @@ def parse_email(raw: bytes) -> ParsedEmail:
     if not raw or not raw.strip():
         raise ValidationError({"raw": gettext("The request body must be a raw MIME message.")})
     if len(raw) > MAX_RAW_BYTES:
-        raise ValidationError({"raw": f"The message is larger than {MAX_RAW_BYTES} bytes."})
+        raise ValidationError({"raw": gettext("The message is larger than %(limit)s bytes.")
+                                      % {"limit": MAX_RAW_BYTES}})
     msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[assignment]
     from_name, from_email = parseaddr(_header(msg, "From"))
     from_email = from_email.strip().lower()

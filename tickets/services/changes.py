@@ -16,6 +16,7 @@ from tenants.models import Membership, Tenant, User
 from tickets.models import (
     PRIORITY_RANK,
     TRANSITIONS,
+    EventKind,
     Macro,
     Message,
     Priority,
@@ -43,7 +44,8 @@ def ticket_set_status(
     *, tenant: Tenant, ticket: Ticket, status: str, actor: User | None, actor_label: str = "",
 ) -> Ticket:
     if status not in Status.values:
-        raise ValidationError({"status": f"Unknown status {status!r}; use one of {', '.join(Status.values)}."})
+        raise ValidationError({"status": _("Unknown status %(status)s; use one of %(choices)s.")
+                               % {"status": repr(status), "choices": ", ".join(Status.values)}})
     locked = _lock(ticket)
     old = locked.status
     if status == old:
@@ -54,7 +56,7 @@ def ticket_set_status(
     locked.status = status
     changed = ["status", *sla_on_status_change(ticket=locked, old=old, new=status)]
     locked.save(update_fields=changed)
-    record_event(tenant=tenant, ticket=locked, actor=actor, kind="status.changed",
+    record_event(tenant=tenant, ticket=locked, actor=actor, kind=EventKind.STATUS_CHANGED,
                  data={"field": "status", "from": old, "to": status}, label=actor_label)
     if status == Status.SOLVED:
         from tickets.services.csat import csat_request
@@ -82,7 +84,7 @@ def ticket_assign(
     if old != (assignee.id if assignee else None):
         locked.assignee = assignee
         locked.save(update_fields=["assignee"])
-        record_event(tenant=tenant, ticket=locked, actor=actor, kind="assignee.changed", label=actor_label,
+        record_event(tenant=tenant, ticket=locked, actor=actor, kind=EventKind.ASSIGNEE_CHANGED, label=actor_label,
                      data={"field": "assignee", "from": old, "to": assignee.id if assignee else None})
     _sync(ticket, locked)
     return ticket
@@ -107,7 +109,7 @@ def ticket_assign_round_robin(*, tenant: Tenant, ticket: Ticket, team: Team, act
         old_team = locked.team_id
         locked.team = team
         locked.save(update_fields=["team"])
-        record_event(tenant=tenant, ticket=locked, actor=actor, kind="team.changed",
+        record_event(tenant=tenant, ticket=locked, actor=actor, kind=EventKind.TEAM_CHANGED,
                      data={"field": "team", "from": old_team, "to": team.id})
     _sync(ticket, locked)
     return ticket_assign(tenant=tenant, ticket=ticket, assignee_id=member.user_id, actor=actor,
@@ -134,8 +136,8 @@ def ticket_update(
     changes: list[tuple[str, Any, Any]] = []
     if priority is not None and priority != locked.priority:
         if priority not in PRIORITY_RANK:
-            raise ValidationError({"priority": f"Unknown priority {priority!r}; use one of "
-                                               f"{', '.join(Priority.values)}."})
+            raise ValidationError({"priority": _("Unknown priority %(priority)s; use one of %(choices)s.")
+                                   % {"priority": repr(priority), "choices": ", ".join(Priority.values)}})
         changes.append(("priority", locked.priority, priority))
         locked.priority = priority
         _recompute_due(locked)
@@ -189,14 +191,14 @@ def ticket_set_triage(
             setattr(locked, field, value[:100])
     if priority is not None:
         if priority not in PRIORITY_RANK:
-            raise ValidationError({"priority": f"Unknown priority {priority!r}."})
+            raise ValidationError({"priority": _("Unknown priority %(priority)s.") % {"priority": repr(priority)}})
         if PRIORITY_RANK[Priority(priority)] > PRIORITY_RANK[Priority(locked.priority)]:
             changes["priority"] = {"from": locked.priority, "to": priority}
             locked.priority = priority
             _recompute_due(locked)
     if changes:
         locked.save()
-        record_event(tenant=tenant, ticket=locked, actor=actor, kind="triage.set", data=changes,
+        record_event(tenant=tenant, ticket=locked, actor=actor, kind=EventKind.TRIAGE_SET, data=changes,
                      label="" if actor else "triage")
     _sync(ticket, locked)
     return ticket
@@ -226,7 +228,7 @@ def ticket_merge(*, tenant: Tenant, source: Ticket, target: Ticket, actor: User 
     if source.status != Status.CLOSED:
         ticket_set_status(tenant=tenant, ticket=source, status=Status.CLOSED, actor=actor)
     ticket_system_note(tenant=tenant, ticket=target, body=f"Ticket #{source.number} was merged into this ticket.")
-    record_event(tenant=tenant, ticket=source, actor=actor, kind="ticket.merged",
+    record_event(tenant=tenant, ticket=source, actor=actor, kind=EventKind.MERGED,
                  data={"into": target.id, "number": target.number, "messages": moved})
     return target
 
@@ -237,14 +239,16 @@ def macro_validate_actions(actions: object) -> dict[str, Any]:
     known = {"status", "priority", "add_tags", "remove_tags", "team_id", "assign_to_me"}
     unknown = set(actions) - known
     if unknown:
-        raise ValidationError({"actions": f"Unknown action(s): {', '.join(sorted(unknown))}."})
+        raise ValidationError({"actions": _("Unknown action(s): %(actions)s.")
+                                  % {"actions": ", ".join(sorted(unknown))}})
     if "status" in actions and actions["status"] not in Status.values:
-        raise ValidationError({"actions": f"Unknown status {actions['status']!r}."})
+        raise ValidationError({"actions": _("Unknown status %(status)s.") % {"status": repr(actions["status"])}})
     if "priority" in actions and actions["priority"] not in Priority.values:
-        raise ValidationError({"actions": f"Unknown priority {actions['priority']!r}."})
+        raise ValidationError({"actions": _("Unknown priority %(priority)s.")
+                                  % {"priority": repr(actions["priority"])}})
     for key in ("add_tags", "remove_tags"):
         if key in actions and not isinstance(actions[key], list):
-            raise ValidationError({"actions": f"{key} must be a list."})
+            raise ValidationError({"actions": _("%(key)s must be a list.") % {"key": key}})
     return actions
 
 
@@ -280,7 +284,7 @@ def macro_apply(*, tenant: Tenant, ticket: Ticket, macro: Macro, actor: User | N
                   team_id=actions.get("team_id", False))
     if actions.get("assign_to_me") and actor is not None:
         ticket_assign(tenant=tenant, ticket=ticket, assignee_id=actor.id, actor=actor)
-    record_event(tenant=tenant, ticket=ticket, actor=actor, kind="macro.applied",
+    record_event(tenant=tenant, ticket=ticket, actor=actor, kind=EventKind.MACRO_APPLIED,
                  data={"macro_id": macro.id, "name": macro.name})
     message = None
     text = body if body is not None else macro_render(macro=macro, ticket=ticket, agent=actor)

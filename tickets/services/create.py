@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from helpdesk.text import single_line
 from tenants.models import Tenant, User
-from tickets.models import PRIORITY_RANK, AuthorType, Channel, Customer, MessageKind, Priority, Team, Ticket
+from tickets.models import PRIORITY_RANK, AuthorType, Channel, Customer, EventKind, MessageKind, Priority, Team, Ticket
 from tickets.search import ticket_vector
 from tickets.services._common import next_number, record_event, send_message_posted, send_ticket_created
 from tickets.services.messages import AttachmentIn, message_create, validate_attachments, validate_body
@@ -52,9 +52,11 @@ def customer_get_or_create(*, tenant: Tenant, email: str | None, name: str = "",
 
 def _validate_choices(*, channel: str, priority: str) -> None:
     if channel not in Channel.values:
-        raise ValidationError({"channel": f"Unknown channel {channel!r}; use one of {', '.join(Channel.values)}."})
+        raise ValidationError({"channel": _("Unknown channel %(channel)s; use one of %(choices)s.")
+                                % {"channel": repr(channel), "choices": ", ".join(Channel.values)}})
     if priority not in PRIORITY_RANK:
-        raise ValidationError({"priority": f"Unknown priority {priority!r}; use one of {', '.join(Priority.values)}."})
+        raise ValidationError({"priority": _("Unknown priority %(priority)s; use one of %(choices)s.")
+                                 % {"priority": repr(priority), "choices": ", ".join(Priority.values)}})
 
 
 def _new_ticket(
@@ -97,7 +99,7 @@ def ticket_create(
         tenant=tenant, ticket=ticket, kind=MessageKind.REPLY, author_type=AuthorType.CUSTOMER, body=body,
         body_html=body_html, author_customer=requester, attachments=attachments, message_id=message_id,
     )
-    record_event(tenant=tenant, ticket=ticket, actor=actor, kind="ticket.created", data={"channel": channel},
+    record_event(tenant=tenant, ticket=ticket, actor=actor, kind=EventKind.CREATED, data={"channel": channel},
                  label=actor_label or ("customer" if actor is None else ""))
     send_ticket_created(tenant=tenant, ticket=ticket)
     send_message_posted(tenant=tenant, ticket=ticket, message_id=message.id, public=True)
@@ -109,13 +111,16 @@ def _transcript_items(transcript: list[dict[str, Any]]) -> list[tuple[str, str, 
     for index, item in enumerate(transcript):
         sender, text = item.get("sender"), str(item.get("text") or "").strip()
         if sender not in CHAT_SENDERS:
-            raise ValidationError({"transcript": f"Item {index}: unknown sender {sender!r}."})
+            raise ValidationError({"transcript": _("Item %(index)s: unknown sender %(sender)s.")
+                                   % {"index": index, "sender": repr(sender)}})
         created_at = item.get("created_at")
         if not isinstance(created_at, datetime):
-            raise ValidationError({"transcript": f"Item {index}: created_at must be a datetime."})
+            raise ValidationError({"transcript": _("Item %(index)s: created_at must be a datetime.")
+                                   % {"index": index}})
         files = item.get("attachments") or []
         if not isinstance(files, list) or not all(isinstance(f, AttachmentIn) for f in files):
-            raise ValidationError({"transcript": f"Item {index}: attachments must be AttachmentIn items."})
+            raise ValidationError({"transcript": _("Item %(index)s: attachments must be AttachmentIn items.")
+                                   % {"index": index}})
         if files and not text:  # a message of files only still needs a body in the ticket's thread
             text = "Sent " + ", ".join(f.filename for f in files)
         if text:
@@ -147,7 +152,7 @@ def ticket_create_from_chat(
         )
         if author_type == AuthorType.CUSTOMER:
             last_customer_message = message
-    record_event(tenant=tenant, ticket=ticket, actor=None, kind="ticket.created", data={"channel": Channel.CHAT},
+    record_event(tenant=tenant, ticket=ticket, actor=None, kind=EventKind.CREATED, data={"channel": Channel.CHAT},
                  label="chat")
     send_ticket_created(tenant=tenant, ticket=ticket)
     if last_customer_message is not None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants.models import Tenant
-from tickets.models import Status, Ticket
+from tickets.models import EventKind, Status, Ticket
 from tickets.services._common import record_event
 
 
@@ -33,6 +33,6 @@ def ticket_rate(*, tenant: Tenant, ticket: Ticket, rating: int, comment: str = "
         raise ValidationError({"rating": _("Rate from 1 (bad) to 5 (great).")})
     ticket.csat_rating, ticket.csat_comment = rating, comment.strip()[:2000]
     Ticket.objects.for_tenant(tenant).filter(id=ticket.id).update(csat_rating=rating, csat_comment=ticket.csat_comment)
-    record_event(tenant=tenant, ticket=ticket, actor=None, kind="csat.rated", data={"rating": rating},
+    record_event(tenant=tenant, ticket=ticket, actor=None, kind=EventKind.CSAT_RATED, data={"rating": rating},
                  label="customer")
     return ticket

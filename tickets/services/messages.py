@@ -22,7 +22,17 @@ from django.utils.translation import gettext as _
 from helpdesk.text import single_line
 from tenants.models import Tenant, User
 from tickets.mail import outbound
-from tickets.models import Attachment, AuthorType, Customer, EmailStatus, Message, MessageKind, Status, Ticket
+from tickets.models import (
+    Attachment,
+    AuthorType,
+    Customer,
+    EmailStatus,
+    EventKind,
+    Message,
+    MessageKind,
+    Status,
+    Ticket,
+)
 from tickets.sanitize import clean_html
 from tickets.search import ticket_vector
 from tickets.services._common import record_event, send_message_posted
@@ -148,7 +158,7 @@ def message_email_failed(*, tenant: Tenant, message_id: int, reason: str) -> Mes
         return None
     message.email_status, message.email_error = EmailStatus.FAILED, single_line(reason)[:500]
     message.save(update_fields=["email_status", "email_error"])
-    record_event(tenant=tenant, ticket=message.ticket, actor=None, kind="email.failed", label="mail",
+    record_event(tenant=tenant, ticket=message.ticket, actor=None, kind=EventKind.EMAIL_FAILED, label="mail",
                  data={"message_id": message.id, "error": message.email_error})
     return message
 
@@ -162,7 +172,7 @@ def message_email_retry(*, tenant: Tenant, message: Message, actor: User | None,
     if not locked.ticket.requester.email:
         raise ValidationError({"message": _("The requester has no email address.")})
     _enqueue_email(tenant, locked)
-    record_event(tenant=tenant, ticket=locked.ticket, actor=actor, kind="email.retried", label=actor_label,
+    record_event(tenant=tenant, ticket=locked.ticket, actor=actor, kind=EventKind.EMAIL_RETRIED, label=actor_label,
                  data={"message_id": locked.id})
     return locked
 
@@ -254,5 +264,5 @@ def ticket_system_note(*, tenant: Tenant, ticket: Ticket, body: str) -> Message:
     """A note by the system (auto-replies received, dropped attachments); announces nothing to the AI."""
     message = message_create(tenant=tenant, ticket=ticket, kind=MessageKind.NOTE, author_type=AuthorType.SYSTEM,
                              body=body)
-    record_event(tenant=tenant, ticket=ticket, actor=None, kind="note.system", data={"message_id": message.id})
+    record_event(tenant=tenant, ticket=ticket, actor=None, kind=EventKind.SYSTEM_NOTE, data={"message_id": message.id})
     return message

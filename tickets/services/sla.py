@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from tenants.models import Tenant
-from tickets.models import PRIORITY_RANK, Priority, SlaPolicy, Status, Ticket
+from tickets.models import PRIORITY_RANK, EventKind, Priority, SlaPolicy, Status, Ticket
 from tickets.services._common import record_event, webhooks_dispatch
 
 TARGET_KEYS = ("first_response", "resolution")
@@ -23,16 +23,18 @@ def sla_validate_targets(targets: object) -> dict[str, dict[str, int]]:
     clean: dict[str, dict[str, int]] = {}
     for priority, values in targets.items():
         if priority not in PRIORITY_RANK:
-            raise ValidationError({"targets": f"Unknown priority {priority!r}."})
+            raise ValidationError({"targets": gettext("Unknown priority %(priority)s.") % {"priority": repr(priority)}})
         if not isinstance(values, dict):
-            raise ValidationError({"targets": f"Targets for {priority} must be an object."})
+            raise ValidationError({"targets": gettext("Targets for %(priority)s must be an object.")
+                                  % {"priority": priority}})
         clean[priority] = {}
         for key in TARGET_KEYS:
             minutes = values.get(key)
             if minutes is None:
                 continue
             if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
-                raise ValidationError({"targets": f"{priority}.{key} must be a positive number of minutes."})
+                raise ValidationError({"targets": gettext("%(priority)s.%(key)s must be a positive number of minutes.")
+                                      % {"priority": priority, "key": key}})
             clean[priority][key] = minutes
     return clean
 
@@ -62,7 +64,8 @@ def sla_validate_business_hours(value: object) -> dict[str, object]:
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError({"business_hours": f"Unknown time zone {zone[:60]!r}."}) from None
+        raise ValidationError({"business_hours": gettext("Unknown time zone %(zone)s.")
+                                 % {"zone": repr(zone[:60])}}) from None
     return {"days": sorted(set(days)), "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M"),
             "timezone": zone}
 
@@ -157,7 +160,7 @@ def sla_mark_breaches(*, tenant: Tenant, now: datetime | None = None) -> int:
         for ticket in queryset.select_for_update(skip_locked=True).order_by("id")[:500]:
             setattr(ticket, f"{field}_breached_at", now)
             ticket.save(update_fields=[f"{field}_breached_at"])
-            record_event(tenant=tenant, ticket=ticket, actor=None, kind="sla.breached", data={"target": field})
+            record_event(tenant=tenant, ticket=ticket, actor=None, kind=EventKind.SLA_BREACHED, data={"target": field})
             webhooks_dispatch(tenant=tenant, event="ticket.sla_breached",
                               payload={"ticket_id": ticket.id, "number": ticket.number, "target": field})
             count += 1

@@ -45,10 +45,11 @@ def _validate(url: str, events: list[str]) -> None:
     try:
         destination_check(url)
     except UnsafeDestination as exc:
-        raise ValidationError({"url": f"This address cannot receive webhooks: {exc}."}) from exc
+        raise ValidationError({"url": _("This address cannot receive webhooks: %(reason)s.")
+                               % {"reason": exc}}) from exc
     unknown = [e for e in events if e not in WEBHOOK_EVENTS]
     if unknown or not events:
-        raise ValidationError({"events": f"Choose events from {', '.join(WEBHOOK_EVENTS)}."})
+        raise ValidationError({"events": _("Choose events from %(events)s.") % {"events": ", ".join(WEBHOOK_EVENTS)}})
 
 
 @dataclass(frozen=True)
