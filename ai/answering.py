@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.utils.translation import gettext, gettext_lazy
+
 from ai import conversation, decision, guard, pii, policy
 from ai.backends import language, sentiment
 from ai.backends.generation import Generated, GenerationError, GenerationRequest, Passage, Turn, extractive, generate
@@ -18,17 +20,18 @@ from ai.backends.generation import Generated, GenerationError, GenerationRequest
 PASSAGES = 5  # passages the reader reads (one per article, best first)
 SUGGESTIONS = 3  # articles offered when the bot is not sure enough to answer
 
+# Worded in the tenant's language: the summary is stored on the conversation for its agents to read.
 REASON_TEXT = {
-    "asked_for_human": "the customer asked for a person",
-    "human_only_category": "the topic is reserved for agents",
-    "negative_sentiment": "the customer seems upset",
-    "low_confidence": "the knowledge base has no confident answer",
-    "urgent": "a safety, health, legal or fraud matter needs a person",
-    "not_in_passages": "the articles found do not answer the question",
-    "no_results": "the knowledge base returned nothing",
-    "unsupported": "the generated answer was not supported by the sources",
-    "repeated": "the only answer found was already rejected by the customer",
-    "backend_error": "the answer backend failed",
+    "asked_for_human": gettext_lazy("the customer asked for a person"),
+    "human_only_category": gettext_lazy("the topic is reserved for agents"),
+    "negative_sentiment": gettext_lazy("the customer seems upset"),
+    "low_confidence": gettext_lazy("the knowledge base has no confident answer"),
+    "urgent": gettext_lazy("a safety, health, legal or fraud matter needs a person"),
+    "not_in_passages": gettext_lazy("the articles found do not answer the question"),
+    "no_results": gettext_lazy("the knowledge base returned nothing"),
+    "unsupported": gettext_lazy("the generated answer was not supported by the sources"),
+    "repeated": gettext_lazy("the only answer found was already rejected by the customer"),
+    "backend_error": gettext_lazy("the answer backend failed"),
 }
 
 
@@ -169,14 +172,16 @@ def _sources(hits: Sequence[Hit]) -> list[dict[str, Any]]:
 
 def handoff_summary(outcome: Outcome, history: Sequence[Turn]) -> str:
     earlier = [t.text for t in history if t.role == "customer"][-2:]
-    lines = [f"Customer: {outcome.input_text}"]
+    lines = [gettext("Customer: %(text)s") % {"text": outcome.input_text}]
     if earlier:
-        lines.append("Earlier: " + " / ".join(pii.redact(t).text for t in earlier))
-    lines.append(f"Handed over because {REASON_TEXT.get(outcome.reason, outcome.reason)}.")
-    lines.append(f"Language {outcome.language or 'unknown'}, sentiment {outcome.sentiment:+.2f}.")
+        lines.append(gettext("Earlier: %(lines)s") % {"lines": " / ".join(pii.redact(t).text for t in earlier)})
+    lines.append(gettext("Handed over because %(reason)s.") % {
+        "reason": REASON_TEXT.get(outcome.reason, outcome.reason)})
+    lines.append(gettext("Language %(language)s, sentiment %(sentiment)s.") % {
+        "language": outcome.language or gettext("unknown"), "sentiment": f"{outcome.sentiment:+.2f}"})
     if outcome.sources:
         tried = ", ".join(f"{s['title']} ({s['similarity']:.2f})" for s in outcome.sources[:3])
-        lines.append(f"Articles tried: {tried}.")
+        lines.append(gettext("Articles tried: %(articles)s.") % {"articles": tried})
     return "\n".join(lines)
 
 

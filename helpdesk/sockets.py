@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.utils.translation import gettext
 
 from helpdesk.realtime import member_group
@@ -49,6 +50,11 @@ class JsonSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def error(self, error: str, detail: str) -> None:
         await self.send_json({"type": "error", "error": error, "detail": detail})
+
+    def member_language(self) -> str:
+        """The language of a signed-in member's socket: their profile's, else their tenant's."""
+        user, tenant = self.scope.get("user"), self.scope.get("tenant")
+        return str(getattr(user, "language", "") or getattr(tenant, "language", "") or settings.LANGUAGE_CODE)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         if text_data is None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext
+
 from helpdesk.realtime import group_name
 from helpdesk.sockets import JsonSocket
 
@@ -30,7 +33,8 @@ class AgentEventsConsumer(JsonSocket):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or content.get("type") != "ping":
-            await self.send_json({"type": "error", "error": "unknown_frame", "detail": "Only 'ping' is accepted."})
+            with translation.override(self.member_language()):
+                await self.error("unknown_frame", gettext("Only 'ping' is accepted."))
             return
         await self.send_json({"type": "pong"})
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext
 
 from helpdesk.realtime import group_name
 from helpdesk.sockets import JsonSocket
@@ -46,7 +48,8 @@ class TicketConsumer(JsonSocket):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        await self.send_json({"type": "error", "error": "read_only", "detail": "This socket only sends updates."})
+        with translation.override(self.member_language()):
+            await self.error("read_only", gettext("This socket only sends updates."))
 
     async def ticket_changed(self, event: dict[str, Any]) -> None:
         """Group messages of type "ticket.changed"."""

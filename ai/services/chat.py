@@ -3,6 +3,8 @@ agent holds the conversation) leaves a suggestion that is pushed live to the age
 
 from __future__ import annotations
 
+from django.utils import translation
+
 from ai import answering, chat_queue
 from ai.backends.generation import Turn
 from ai.models import Suggestion, Trace
@@ -40,8 +42,9 @@ def chat_answer(*, tenant: Tenant, message_id: int) -> Trace | None:
     settings = settings_get(tenant=tenant)
     history = _turns(chat_selectors.recent_messages(tenant=tenant, conversation=conversation, limit=HISTORY),
                      message)
-    outcome = answering.answer(text=message.text, history=history, search=kb_search(tenant=tenant),
-                               options=answer_options(settings))
+    with translation.override(tenant.language):  # its hand-off summary is for the tenant's agents
+        outcome = answering.answer(text=message.text, history=history, search=kb_search(tenant=tenant),
+                                   options=answer_options(settings))
     bot_on_duty = conversation.status == Status.BOT and not conversation.bot_silenced and settings.auto_reply_chat
     delivered = False
     if bot_on_duty and outcome.action in ("answer", "suggest"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from ai import answering
 from ai.backends.generation import Turn
@@ -57,8 +58,9 @@ def ticket_message_answer(*, tenant: Tenant, settings: AISettings, ticket: Ticke
     history = ticket_history(tenant=tenant, ticket=ticket, before=message)
     # The first message is read with its subject, which often carries the question ("Card not arrived").
     text = message.body if history else f"{ticket.subject}\n{message.body}"
-    outcome = answering.answer(text=text, history=history, search=kb_search(tenant=tenant),
-                               options=answer_options(settings), category=ticket.category)
+    with translation.override(tenant.language):  # its hand-off summary is for the tenant's agents
+        outcome = answering.answer(text=text, history=history, search=kb_search(tenant=tenant),
+                                   options=answer_options(settings), category=ticket.category)
     delivered = False
     if auto_reply and outcome.action == "answer":
         ticket_services.message_post_bot_reply(tenant=tenant, ticket=ticket,

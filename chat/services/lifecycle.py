@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from chat import broadcast, events, selectors
@@ -92,8 +92,10 @@ def handoff(*, tenant: Tenant, conversation: Conversation, summary: str, sources
     conversation.handoff_reason = str(reason)[:40]
     conversation.handoff_summary = str(summary)[:4000]
     conversation.handoff_sources = _clean_sources(sources)
-    post_system(tenant=tenant, conversation_id=conversation.id, text=f"Hand-off ({reason}): {summary}",
-                internal=True, meta={"sources": conversation.handoff_sources})
+    with translation.override(tenant.language):  # a note for the tenant's agents, stored as written
+        note = _("Hand-off (%(reason)s): %(summary)s") % {"reason": reason, "summary": summary}
+    post_system(tenant=tenant, conversation_id=conversation.id, text=note, internal=True,
+                meta={"sources": conversation.handoff_sources})
     notice = bot_text("handoff", reply_language(language, _customer_language(tenant, conversation)))
     post_system(tenant=tenant, conversation_id=conversation.id, text=notice)
     conversation.refresh_from_db(fields=["last_seq"])

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from helpdesk.text import single_line
@@ -227,7 +227,9 @@ def ticket_merge(*, tenant: Tenant, source: Ticket, target: Ticket, actor: User 
     source.save(update_fields=["merged_into"])
     if source.status != Status.CLOSED:
         ticket_set_status(tenant=tenant, ticket=source, status=Status.CLOSED, actor=actor)
-    ticket_system_note(tenant=tenant, ticket=target, body=f"Ticket #{source.number} was merged into this ticket.")
+    with translation.override(tenant.language):  # a note for the tenant's agents, stored as written
+        note = _("Ticket #%(number)s was merged into this ticket.") % {"number": source.number}
+    ticket_system_note(tenant=tenant, ticket=target, body=note)
     record_event(tenant=tenant, ticket=source, actor=actor, kind=EventKind.MERGED,
                  data={"into": target.id, "number": target.number, "messages": moved})
     return target
