@@ -334,11 +334,11 @@ class TicketEvent(TenantOwned):
 
     @property
     def from_display(self) -> str:
-        return self._value_display(self.data.get("from"))
+        return str(self.data.get("from_name") or self._value_display(self.data.get("from")))
 
     @property
     def to_display(self) -> str:
-        return self._value_display(self.data.get("to"))
+        return str(self.data.get("to_name") or self._value_display(self.data.get("to")))
 
     def _value_display(self, value: object) -> str:
         """A status or priority code in the reader's language; other values (ids, tags, text) as they are."""

@@ -54,3 +54,18 @@ def test_english_stays_english(client: Client, acme: Tenant, alice: User) -> Non
     client.force_login(alice)
     body = client.get("/t/acme/ai/").content.decode()
     assert "Chat answer" in body and "Handed off" in body and "the customer asked for a person" in body
+
+
+def test_assignee_and_team_changes_read_as_names(client, alice, bob, acme) -> None:
+    from tenants.rls import tenant_context
+    from tests.factories import TeamFactory, TicketFactory
+    from tickets import services
+
+    with tenant_context(acme.id):
+        ticket = TicketFactory(tenant=acme, subject="Where is my parcel?")
+        team = TeamFactory(tenant=acme, name="Returns desk")
+        services.ticket_update(tenant=acme, ticket=ticket, actor=alice, team_id=team.id)
+        services.ticket_assign(tenant=acme, ticket=ticket, assignee_id=bob.id, actor=alice)
+    client.force_login(alice)
+    page = client.get(f"/t/acme/tickets/{ticket.id}/").content.decode()
+    assert "Returns desk" in page and "→ Bob" in page

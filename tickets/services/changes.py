@@ -82,10 +82,13 @@ def ticket_assign(
     locked = _lock(ticket)
     old = locked.assignee_id
     if old != (assignee.id if assignee else None):
+        old_name = locked.assignee.display_name if locked.assignee is not None else None
         locked.assignee = assignee
         locked.save(update_fields=["assignee"])
+        # Names beside the ids: the history reads "Ann → Bob" (ids stay for webhooks and realtime frames).
         record_event(tenant=tenant, ticket=locked, actor=actor, kind=EventKind.ASSIGNEE_CHANGED, label=actor_label,
-                     data={"field": "assignee", "from": old, "to": assignee.id if assignee else None})
+                     data={"field": "assignee", "from": old, "to": assignee.id if assignee else None,
+                           "from_name": old_name, "to_name": assignee.display_name if assignee else None})
     _sync(ticket, locked)
     return ticket
 
@@ -106,11 +109,12 @@ def ticket_assign_round_robin(*, tenant: Tenant, ticket: Ticket, team: Team, act
     member.save(update_fields=["last_assigned_at"])
     locked = _lock(ticket)
     if locked.team_id != team.id:
-        old_team = locked.team_id
+        old_team, old_name = locked.team_id, locked.team.name if locked.team is not None else None
         locked.team = team
         locked.save(update_fields=["team"])
         record_event(tenant=tenant, ticket=locked, actor=actor, kind=EventKind.TEAM_CHANGED,
-                     data={"field": "team", "from": old_team, "to": team.id})
+                     data={"field": "team", "from": old_team, "to": team.id, "from_name": old_name,
+                           "to_name": team.name})
     _sync(ticket, locked)
     return ticket_assign(tenant=tenant, ticket=ticket, assignee_id=member.user_id, actor=actor,
                          actor_label="round-robin" if actor is None else "")
@@ -162,8 +166,12 @@ def ticket_update(
     if changes:
         locked.save()
         for field, old, new in changes:
+            data = {"field": field, "from": old, "to": new}
+            if field == "team":  # names beside the ids, as ticket_assign does
+                names = dict(Team.objects.for_tenant(tenant).filter(id__in=[old, new]).values_list("id", "name"))
+                data.update(from_name=names.get(old), to_name=names.get(new))
             record_event(tenant=tenant, ticket=locked, actor=actor, kind=f"{field}.changed", label=actor_label,
-                         data={"field": field, "from": old, "to": new})
+                         data=data)
     _sync(ticket, locked)
     return ticket
 
