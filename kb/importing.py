@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -288,6 +288,12 @@ def import_job_run(*, tenant: Tenant, job_id: int) -> None:
             return
         job.status, job.heartbeat_at = ImportStatus.RUNNING, timezone.now()
         job.save(update_fields=["status", "heartbeat_at"])
+    # The job's report is stored as written: in the language of the admin who uploaded it (else the tenant's).
+    with translation.override(getattr(job.author, "language", "") or tenant.language):
+        _job_import(tenant=tenant, job=job)
+
+
+def _job_import(*, tenant: Tenant, job: ImportJob) -> None:
     unit = partial(tenant_context, tenant.id)
     try:
         files, unreadable = _archive_files(bytes(job.archive))
@@ -305,9 +311,10 @@ def import_job_run(*, tenant: Tenant, job_id: int) -> None:
 
 def import_job_fail(*, tenant: Tenant, job_id: int) -> None:
     """The job's task failed for good (its retries spent, or an error no retry cures): say so on the job's page."""
-    _job_finish(tenant=tenant, job_id=job_id, failure="The import stopped on an unexpected error. The articles "
-                "imported before it are kept; upload the zip again to finish, or ask your operator to look at the "
-                "failed tasks.")
+    with translation.override(tenant.language):
+        failure = _("The import stopped on an unexpected error. The articles imported before it are kept; upload "
+                    "the zip again to finish, or ask your operator to look at the failed tasks.")
+    _job_finish(tenant=tenant, job_id=job_id, failure=failure)
 
 
 @transaction.atomic
