@@ -35,6 +35,8 @@ class TenantTask(Task):  # type: ignore[type-arg]
     # otherwise hand a waiting retry to a second worker); after that the task lands among the failed tasks.
     max_retries = 8
     retry_backoff_max_s = 20
+    # What is retried; a task adds its own passing failures (a mail server's, say) with the task option retry_for.
+    retry_for: tuple[type[Exception], ...] = TRANSIENT_ERRORS
     # False: the task opens its tenant's context itself, in several transactions (to show progress as it goes).
     one_transaction = True
 
@@ -48,11 +50,14 @@ class TenantTask(Task):  # type: ignore[type-arg]
                 return super().__call__(tenant_id, *args, **kwargs)
             with tenant_context(int(tenant_id)):
                 return super().__call__(tenant_id, *args, **kwargs)
-        except TRANSIENT_ERRORS as exc:
+        except self.retry_for as exc:
             if self.request.called_directly:
                 raise
-            countdown = min(self.retry_backoff_max_s, 2 ** (self.request.retries + 1))
-            raise self.retry(exc=exc, countdown=countdown) from exc
+            raise self.retry(exc=exc, countdown=self.retry_countdown(self.request.retries)) from exc
+
+    def retry_countdown(self, retries: int) -> int:
+        """Seconds before retry number ``retries + 1``."""
+        return min(self.retry_backoff_max_s, 2 ** (retries + 1))
 
 
 @worker_init.connect

@@ -24,14 +24,10 @@ from tickets.models import DeliveryStatus, EventKind, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
-# A mail server or the network failing for a while (SMTP, socket and DNS errors are all OSErrors), or the database
-# or the broker doing so (TenantTask's list).
-RETRYABLE_MAIL_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, OSError, *TRANSIENT_ERRORS)
-# Retried 2, 4, 8, 16, then 20 s apart, like TenantTask: a retry waits in the broker unacknowledged, and one that
-# waited past the visibility timeout (settings.CELERY_VISIBILITY_TIMEOUT_S) would go to a second worker as well, and
-# the customer would get the mail twice.
-MAIL_RETRY: dict[str, Any] = {"autoretry_for": RETRYABLE_MAIL_ERRORS, "retry_backoff": 2, "retry_backoff_max": 20,
-                              "retry_jitter": False, "max_retries": 8}
+# A mail server or the network failing for a while (SMTP, socket and DNS errors are all OSErrors), on top of the
+# database or the broker doing so: retried on TenantTask's schedule, which stays under the visibility timeout (a
+# retry waiting longer would go to a second worker as well, and the customer would get the mail twice).
+RETRYABLE_MAIL_ERRORS: tuple[type[Exception], ...] = (smtplib.SMTPException, OSError, *TRANSIENT_ERRORS)
 
 
 class ReplyEmailTask(TenantTask):
@@ -50,12 +46,12 @@ class ReplyEmailTask(TenantTask):
             logger.exception("could not mark message %s of tenant %s as not sent", message_id, tenant_id)
 
 
-@shared_task(base=ReplyEmailTask, acks_late=True, **MAIL_RETRY)
+@shared_task(base=ReplyEmailTask, acks_late=True, retry_for=RETRYABLE_MAIL_ERRORS)
 def message_send_email(tenant_id: int, message_id: int) -> None:
     services.message_email_send(tenant=tenant_get(tenant_id=tenant_id), message_id=message_id)
 
 
-@shared_task(base=TenantTask, acks_late=True, **MAIL_RETRY)
+@shared_task(base=TenantTask, acks_late=True, retry_for=RETRYABLE_MAIL_ERRORS)
 def csat_send_request(tenant_id: int, ticket_id: int) -> None:
     from tickets.portal import rate_url
 
