@@ -46,7 +46,10 @@ class HostMiddleware:
     """Host header validation, first in MIDDLEWARE. Django's ALLOWED_HOSTS is a fixed list, but tenants add
     custom domains at run time, so Django's check is left open ("*", as its documentation advises for dynamic
     hosts) and this one allows the operator's SERVED_HOSTS plus the custom domains of active tenants. Links in
-    e-mails come from SITE_URL whatever the Host, so a forged Host cannot poison them either way."""
+    e-mails come from SITE_URL whatever the Host, so a forged Host cannot poison them either way.
+
+    The tenant the host names (a subdomain or custom domain, else None) is looked up once, here, and handed to
+    TenantMiddleware as ``request.hosted_tenant``."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -54,9 +57,11 @@ class HostMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         raw = request._get_raw_host()  # type: ignore[attr-defined]  # Django's read of Host, before validation
         domain, _ = split_domain_port(raw)
-        if not domain or not (validate_host(domain, settings.SERVED_HOSTS) or tenant_for_host(domain) is not None):
+        hosted = tenant_for_host(domain) if domain else None
+        if not domain or not (hosted is not None or validate_host(domain, settings.SERVED_HOSTS)):
             # Django answers a SuspiciousOperation with 400 and logs it under django.security.DisallowedHost.
             raise DisallowedHost(f"Invalid HTTP_HOST header: {raw!r}.")
+        request.hosted_tenant = hosted  # type: ignore[attr-defined]
         return self.get_response(request)
 
 
@@ -68,7 +73,7 @@ class TenantMiddleware:
         request.tenant = None  # type: ignore[attr-defined]
         request.membership = None  # type: ignore[attr-defined]
         path = request.path_info
-        hosted = tenant_for_host(request.get_host())
+        hosted: Tenant | None = request.hosted_tenant  # type: ignore[attr-defined]  # set by HostMiddleware
         public = PUBLIC_PREFIX.match(path)
         # A custom domain or subdomain serves only its own tenant's hosted pages.
         own_page = public is not None and hosted is not None and public.group("slug") == hosted.slug
