@@ -79,6 +79,11 @@ class Article(TenantOwned):
         return self.translation_of_id or self.id
 
     @property
+    def group_filter(self) -> models.Q:
+        """Selects the article's group of translations: its original and the original's translations."""
+        return models.Q(id=self.group_id) | models.Q(translation_of_id=self.group_id)
+
+    @property
     def is_published(self) -> bool:
         return self.status == ArticleStatus.PUBLISHED
 

@@ -104,9 +104,8 @@ def article_get(*, tenant: Tenant, article_id: int) -> Article:
 
 def article_group(*, tenant: Tenant, article: Article) -> list[Article]:
     """``article``'s versions in other languages, drafts included (the original first)."""
-    group = article.group_id
-    return list(Article.objects.for_tenant(tenant).filter(Q(id=group) | Q(translation_of_id=group))
-                .exclude(id=article.id).order_by("translation_of_id", "locale"))
+    return list(Article.objects.for_tenant(tenant).filter(article.group_filter).exclude(id=article.id)
+                .order_by("translation_of_id", "locale"))
 
 
 def revision_list(*, tenant: Tenant, article: Article) -> QuerySet[ArticleRevision]:
@@ -187,17 +186,15 @@ def public_article_get(*, tenant: Tenant, slug: str) -> Article:
 
 def public_translations(*, tenant: Tenant, article: Article) -> list[Article]:
     """The published versions of ``article`` in other languages (its original and the original's translations)."""
-    group = article.group_id
-    return list(_published(tenant).filter(Q(id=group) | Q(translation_of_id=group)).exclude(id=article.id)
+    return list(_published(tenant).filter(article.group_filter).exclude(id=article.id)
                 .only("id", "title", "slug", "locale").order_by("locale"))
 
 
 def public_related(*, tenant: Tenant, article: Article, limit: int = 5) -> list[Article]:
     if article.category_id is None:
         return []
-    group = article.group_id
-    others = _published(tenant).filter(category_id=article.category_id).exclude(
-        Q(id=group) | Q(translation_of_id=group)).order_by("position", "title")
+    others = _published(tenant).filter(category_id=article.category_id).exclude(article.group_filter).order_by(
+        "position", "title")
     return _in_language(list(others[:limit * 3]), article.locale)[:limit]
 
 

@@ -6,7 +6,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -129,9 +129,7 @@ def locale_check(code: str) -> str:
 
 def _group_locale_check(*, tenant: Tenant, article: Article, locale: str) -> None:
     """At most one article per language in a group of translations."""
-    group = article.translation_of_id or article.id
-    siblings = Article.objects.for_tenant(tenant).filter(Q(id=group) | Q(translation_of_id=group)).exclude(
-        id=article.id)
+    siblings = Article.objects.for_tenant(tenant).filter(article.group_filter).exclude(id=article.id)
     if siblings.filter(locale=locale).exists():
         raise ValidationError({"locale": _("This article already has a version in that language.")})
 
