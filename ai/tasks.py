@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from typing import Any
 
 from celery import shared_task
 
 from helpdesk.celery import TenantTask
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(base=TenantTask, name="ai.tasks.ticket_message")
@@ -26,15 +23,10 @@ class ChatAnswerTask(TenantTask):
 
     abstract = True
 
-    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+    def failed_for_good(self, exc: BaseException, tenant_id: int, *args: Any) -> None:
         from ai.services import chat
 
-        tenant_id, conversation_id = int(args[0]), int(args[1])
-        try:
-            chat.chat_answer_failed(tenant_id=tenant_id, conversation_id=conversation_id)
-        except Exception:
-            logger.exception("tenant %s: could not hand conversation %s to a person after the answer failed",
-                             tenant_id, conversation_id)
+        chat.chat_answer_failed(tenant_id=tenant_id, conversation_id=int(args[0]))
 
 
 @shared_task(base=ChatAnswerTask, name="ai.tasks.chat_answer")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -13,6 +14,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
+logger = logging.getLogger(__name__)
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
@@ -54,6 +56,17 @@ class TenantTask(Task):  # type: ignore[type-arg]
             if self.request.called_directly:
                 raise
             raise self.retry(exc=exc, countdown=self.retry_countdown(self.request.retries)) from exc
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        """The task failed for good: ``failed_for_good`` tells its users. An error raised here would stop the worker
+        (and the failed-task record written next), so it is logged instead."""
+        try:
+            self.failed_for_good(exc, int(args[0]), *args[1:])
+        except Exception:
+            logger.exception("task %s of tenant %s: its failure could not be recorded", self.name, args[0])
+
+    def failed_for_good(self, exc: BaseException, tenant_id: int, *args: Any) -> None:
+        """What a task does for the people waiting on it when it fails for good (a page that says so, a hand-off)."""
 
     def retry_countdown(self, retries: int) -> int:
         """Seconds before retry number ``retries + 1``."""

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from helpdesk.celery import TenantTask, app
 from kb import indexing
 from tenants.selectors import tenant_get
-
-logger = logging.getLogger(__name__)
 
 
 @app.task(base=TenantTask, name="kb.tasks.article_index", acks_late=True)
@@ -26,13 +23,10 @@ class ImportJobTask(TenantTask):
     abstract = True
     one_transaction = False
 
-    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+    def failed_for_good(self, exc: BaseException, tenant_id: int, *args: Any) -> None:
         from kb import importing
 
-        try:
-            importing.import_job_fail(tenant=tenant_get(tenant_id=int(args[0])), job_id=int(args[1]))
-        except Exception:  # an error raised here would stop the worker itself
-            logger.exception("tenant %s: could not mark import job %s failed", args[0], args[1])
+        importing.import_job_fail(tenant=tenant_get(tenant_id=tenant_id), job_id=int(args[0]))
 
 
 # Acknowledged when it starts: an import can outlast the broker's visibility timeout, which would hand it to a second

@@ -6,7 +6,6 @@ safe to run twice: each one checks the row it works on before acting.
 
 from __future__ import annotations
 
-import logging
 import smtplib
 from typing import Any
 
@@ -22,8 +21,6 @@ from tickets import services
 from tickets.mail import imap, outbound
 from tickets.models import DeliveryStatus, EventKind, Ticket, TicketEvent
 
-logger = logging.getLogger(__name__)
-
 # A mail server or the network failing for a while (SMTP, socket and DNS errors are all OSErrors), on top of the
 # database or the broker doing so: retried on TenantTask's schedule, which stays under the visibility timeout (a
 # retry waiting longer would go to a second worker as well, and the customer would get the mail twice).
@@ -36,14 +33,10 @@ class ReplyEmailTask(TenantTask):
 
     abstract = True
 
-    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
-        tenant_id, message_id = int(args[0]), int(args[1])
-        try:
-            with tenant_context(tenant_id):
-                services.message_email_failed(tenant=tenant_get(tenant_id=tenant_id), message_id=message_id,
-                                              reason=outbound.send_failure_reason(exc))
-        except Exception:  # nothing here may stop the failed-task record that Celery writes next (helpdesk/celery.py)
-            logger.exception("could not mark message %s of tenant %s as not sent", message_id, tenant_id)
+    def failed_for_good(self, exc: BaseException, tenant_id: int, *args: Any) -> None:
+        with tenant_context(tenant_id):
+            services.message_email_failed(tenant=tenant_get(tenant_id=tenant_id), message_id=int(args[0]),
+                                          reason=outbound.send_failure_reason(exc))
 
 
 @shared_task(base=ReplyEmailTask, acks_late=True, retry_for=RETRYABLE_MAIL_ERRORS)
