@@ -51,8 +51,9 @@ class JsonSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def error(self, error: str, detail: str) -> None:
         await self.send_json({"type": "error", "error": error, "detail": detail})
 
-    def member_language(self) -> str:
-        """The language of a signed-in member's socket: their profile's, else their tenant's."""
+    def language(self) -> str:
+        """The language of the frames a member's socket sends: their profile's, else their tenant's (a
+        customer's socket speaks the tenant's: chat.consumers.visitor)."""
         user, tenant = self.scope.get("user"), self.scope.get("tenant")
         return str(getattr(user, "language", "") or getattr(tenant, "language", "") or settings.LANGUAGE_CODE)
 

@@ -33,7 +33,7 @@ class AgentEventsConsumer(JsonSocket):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or content.get("type") != "ping":
-            with translation.override(self.member_language()):
+            with translation.override(self.language()):
                 await self.error("unknown_frame", gettext("Only 'ping' is accepted."))
             return
         await self.send_json({"type": "pong"})

@@ -48,7 +48,7 @@ class TicketConsumer(JsonSocket):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        with translation.override(self.member_language()):
+        with translation.override(self.language()):
             await self.error("read_only", gettext("This socket only sends updates."))
 
     async def ticket_changed(self, event: dict[str, Any]) -> None:

@@ -55,10 +55,6 @@ class AgentChatConsumer(ChatSocket):
                 "transfer": "transfer_chat", "close": "close_chat", "convert": "convert", "reopen": "reopen",
                 "typing": "typing", "read": "read", "presence": "set_presence", "ping": "ping"}
 
-    def language(self) -> str:
-        """The agent's own language (their profile's), else the tenant's."""
-        return self.user.language or self.tenant.language
-
     async def connect(self) -> None:
         self.setup_delivery()
         tenant, membership = self.scope.get("tenant"), self.scope.get("membership")

@@ -173,10 +173,6 @@ class ChatSocket(JsonSocket):
         for group in list(getattr(self, "groups_joined", ())):
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    def language(self) -> str:
-        """The language of the error frames this socket sends; the customer's socket speaks the tenant's."""
-        return self.tenant.language
-
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         # A socket has no request, so no language is active: each frame is handled in the socket's own, which
         # in_db_thread passes on to the DB threads.

@@ -46,6 +46,10 @@ class VisitorConsumer(ChatSocket):
     handlers = {"message": "message", "resume": "resume", "typing": "typing", "read": "read",
                 "handoff": "talk_to_human", "rate": "rate_chat", "new": "new_conversation", "ping": "ping"}
 
+    def language(self) -> str:
+        """A customer's socket speaks the tenant's language, as its pages do."""
+        return self.tenant.language
+
     async def connect(self) -> None:
         self.setup_delivery()
         tenant = self.scope.get("tenant")
