@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import TenantOwned
+from tenants.models import TenantForeignKey, TenantOwned
 
 
 class Backend(models.TextChoices):
@@ -197,7 +197,7 @@ class Feedback(TenantOwned):
         CATEGORY = "category", _("Category")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    suggestion = models.ForeignKey(Suggestion, null=True, blank=True, on_delete=models.CASCADE,
+    suggestion = TenantForeignKey(Suggestion, null=True, blank=True, on_delete=models.CASCADE,
                                    related_name="feedback")
     ticket_id = models.BigIntegerField(null=True, blank=True)
     text = models.TextField(blank=True)  # the final reply, or the ticket text for a label

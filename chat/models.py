@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import TenantOwned
+from tenants.models import TenantForeignKey, TenantOwned
 
 # scheme://host[:port]: a DNS name (letters, digits, hyphens) or an IPv4 address; no wildcard, path or space.
 ORIGIN = re.compile(r"https?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
@@ -66,7 +66,7 @@ class Status(models.TextChoices):
 
 
 class Conversation(TenantOwned):
-    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="conversations")
+    visitor = TenantForeignKey(Visitor, on_delete=models.CASCADE, related_name="conversations")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOT)
     assigned_agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -84,7 +84,7 @@ class Conversation(TenantOwned):
     agent_read_seq = models.PositiveIntegerField(default=0)
     resolved = models.BooleanField(null=True, blank=True)
     # The ticket made from this conversation, when it ended unresolved or was converted (same tenant).
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    ticket = TenantForeignKey("tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     csat_score = models.PositiveSmallIntegerField(null=True, blank=True)
     csat_comment = models.TextField(blank=True)
     # Triage of the customer's messages (set by the AI through ``chat.services.conversation_set_triage``): the
@@ -118,7 +118,7 @@ class Sender(models.TextChoices):
 
 
 class ChatMessage(TenantOwned):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    conversation = TenantForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     seq = models.PositiveIntegerField()
     sender = models.CharField(max_length=10, choices=Sender.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -156,7 +156,7 @@ class ChatAttachment(TenantOwned):
     every web and worker process can read it. Uploaded first, then referenced by id from one or more messages
     of the same conversation (the message keeps a copy of the metadata in ``ChatMessage.attachments``)."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="files")
+    conversation = TenantForeignKey(Conversation, on_delete=models.CASCADE, related_name="files")
     # Which side uploaded it (customer or agent): a side may only send its own uploads.
     side = models.CharField(max_length=10, choices=Sender.choices)
     uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

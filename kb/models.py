@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pgvector.django import HnswIndex, VectorField
 
-from tenants.models import TenantOwned, User
+from tenants.models import TenantForeignKey, TenantOwned, User
 
 EMBEDDING_DIMENSIONS = 384  # ai.backends.embeddings.DIMENSIONS; a model with other dimensions needs a migration
 # A running import's heartbeat is written with its progress (each half second, or after each slower file): silent
@@ -42,7 +42,7 @@ class ArticleStatus(models.TextChoices):
 
 
 class Article(TenantOwned):
-    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles")
+    category = TenantForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles")
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=120)
     body = models.TextField(blank=True, help_text="Markdown")
@@ -52,7 +52,7 @@ class Article(TenantOwned):
     locale = models.CharField(max_length=10, default="en", choices=settings.LANGUAGES)
     # One article, several languages: an original (None here) and its translations form a group, at most one
     # article per language. Customers get the group's article in their language, else the original.
-    translation_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+    translation_of = TenantForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
                                        related_name="translations")
     author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
@@ -91,7 +91,7 @@ class Article(TenantOwned):
 class ArticleRevision(TenantOwned):
     """A snapshot taken on every save; restoring copies one back into the article (as a new revision)."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    article = TenantForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
@@ -111,7 +111,7 @@ class ArticleRevision(TenantOwned):
 
 
 class ArticleFeedback(TenantOwned):
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="feedback")
+    article = TenantForeignKey(Article, on_delete=models.CASCADE, related_name="feedback")
     helpful = models.BooleanField()
     comment = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
@@ -128,8 +128,8 @@ class Chunk(TenantOwned):
     configured model's rows.
     """
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="chunks")
-    revision = models.ForeignKey(ArticleRevision, on_delete=models.CASCADE, related_name="+")
+    article = TenantForeignKey(Article, on_delete=models.CASCADE, related_name="chunks")
+    revision = TenantForeignKey(ArticleRevision, on_delete=models.CASCADE, related_name="+")
     ordinal = models.PositiveIntegerField()
     heading = models.CharField(max_length=500, blank=True)  # "Article title > Section > Subsection"
     text = models.TextField()

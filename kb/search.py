@@ -179,20 +179,23 @@ def search(
         SELECT top.id, top.score::float8, top.fts_rank, c.heading, c.text, c.revision_id, a.id, a.title, a.slug,
                coalesce(cat.slug, ''), {similarity}, a.locale, coalesce(a.translation_of_id, a.id)
         FROM top
-        JOIN kb_chunk c ON c.id = top.id
-        JOIN kb_article a ON a.id = c.article_id
-        LEFT JOIN kb_category cat ON cat.id = a.category_id
+        JOIN kb_chunk c ON c.tenant_id = %s AND c.id = top.id
+        JOIN kb_article a ON a.tenant_id = c.tenant_id AND a.id = c.article_id
+        LEFT JOIN kb_category cat ON cat.tenant_id = a.tenant_id AND cat.id = a.category_id
         ORDER BY top.score DESC, top.id
     """
+    # Every table names the tenant, so a Citus cluster runs the whole statement on one worker.
     params.append(limit)
     if vector is not None:
         params.append("[" + ",".join(f"{x:.7g}" for x in vector) + "]")
+    params.append(tenant.id)
     with connection.cursor() as cursor:
         # Iterative scans keep walking the HNSW graph until enough rows pass the tenant filter (pgvector 0.8);
         # relaxed order is fine because the fused list is re-ranked above. SET LOCAL needs a transaction, which
         # every tenant context provides; outside one it would silently not apply.
-        cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
-                       "set_config('hnsw.ef_search', %s, true)", [str(max(EF_SEARCH, candidates))])
+        # SET LOCAL (not set_config) reaches Citus workers too; SET takes no parameters, so it is an int here.
+        cursor.execute(f"SET LOCAL hnsw.iterative_scan = relaxed_order; "
+                       f"SET LOCAL hnsw.ef_search = {int(max(EF_SEARCH, candidates))}")
         cursor.execute(statement, params)
         rows = cursor.fetchall()
     headlines = _headlines([row[4] for row in rows], terms)

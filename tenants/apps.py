@@ -9,7 +9,6 @@ class TenantsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from tenants import rls
+        from tenants import distribution
 
-        # Row-level security is (re)applied after every migrate, so a new tenant table is never left open.
-        post_migrate.connect(rls.apply_after_migrate, dispatch_uid="tenants.rls")
+        post_migrate.connect(distribution.schema_after_migrate, dispatch_uid="tenants.schema")

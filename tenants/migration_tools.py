@@ -17,7 +17,7 @@ def each_tenant(apps: Any, schema_editor: Any) -> Iterator[int]:
     with schema_editor.connection.cursor() as cursor:
         try:
             for tenant_id in tenant_ids:
-                cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
+                cursor.execute(f"SET LOCAL app.tenant_id = '{int(tenant_id)}'")  # reaches Citus workers
                 yield tenant_id
         finally:
-            cursor.execute("SELECT set_config('app.tenant_id', '', true)")
+            cursor.execute("SET LOCAL app.tenant_id = ''")

@@ -66,15 +66,72 @@ class TenantQuerySet(models.QuerySet[Any]):
         return self.filter(tenant_id=tenant_id)
 
 
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
+    """Querysets made inside ``tenant_context`` name its tenant, as row-level security already restricts them.
+
+    The filter changes no result; it is for the planner: on a Citus cluster a query that states its tenant runs on
+    the one worker holding that tenant's shards instead of on every shard (tenants/distribution.py).
+    """
+
+    def get_queryset(self) -> TenantQuerySet:
+        from tenants.rls import current_tenant_id
+
+        queryset = super().get_queryset()
+        tenant_id = current_tenant_id()
+        return queryset if tenant_id is None else queryset.filter(tenant_id=tenant_id)
+
+
+class TenantForeignKey(models.ForeignKey):  # type: ignore[type-arg]
+    """A reference from one tenant-owned row to another of the same tenant.
+
+    In the database it is the composite key ``(tenant_id, <name>_id) -> (tenant_id, id)`` that
+    tenants/distribution.py creates (Django's own constraint would reference ``id`` alone, which Citus cannot
+    distribute and which would let a row point at another tenant's). Every join and every ``row.<name>`` lookup
+    carries ``tenant_id`` too, so Citus keeps the join on one worker.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["db_constraint"] = False
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("db_constraint", None)
+        return name, path, args, kwargs
+
+    def get_extra_restriction(self, alias: str | None, related_alias: str) -> Any:
+        # Subquery pushdown passes no alias for the referenced table; its rows are then selected by id alone,
+        # which the enclosing query's tenant filter still bounds.
+        if alias is None:
+            return None
+        from django.db.models.expressions import Col
+        from django.db.models.lookups import Exact
+
+        here = self.model._meta.get_field("tenant")
+        there = self.related_model._meta.get_field("tenant")
+        return Exact(Col(alias, there), Col(related_alias, here))
+
+    def get_extra_descriptor_filter(self, instance: models.Model) -> dict[str, Any]:
+        return {"tenant_id": instance.tenant_id}  # type: ignore[attr-defined]
+
+
 class TenantOwned(models.Model):
     """Base of every tenant-owned model: the tenant comes first, and row-level security guards the table."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
 
-    objects: ClassVar[TenantQuerySet] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[TenantQuerySet] = TenantManager()  # type: ignore[assignment]
 
     class Meta:
         abstract = True
+
+    def _do_update(self, base_qs: Any, using: Any, pk_val: Any, values: Any, update_fields: Any,
+                   forced_update: Any) -> bool:
+        # A row never changes tenant: save() leaves tenant_id out of its UPDATE (Citus refuses to write the
+        # distribution column) and names the tenant in its WHERE, which routes it to one worker.
+        values = [value for value in values if value[0].attname != "tenant_id"]
+        base_qs = base_qs.filter(tenant_id=self.tenant_id)  # type: ignore[attr-defined]
+        return bool(super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update))
 
 
 class UserManager(BaseUserManager["User"]):
@@ -148,7 +205,7 @@ class Membership(TenantOwned):
 class Invitation(TenantOwned):
     email = models.EmailField()
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64)
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -156,6 +213,7 @@ class Invitation(TenantOwned):
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "email"])]
+        constraints = [models.UniqueConstraint(fields=["tenant", "token_hash"], name="invitation_unique_token")]
 
     def __str__(self) -> str:
         return f"invitation for {self.email}"
@@ -165,7 +223,7 @@ class ApiKey(TenantOwned):
     """Only a hash of the key is stored; the prefix identifies the key in lists and logs."""
 
     name = models.CharField(max_length=80)
-    prefix = models.CharField(max_length=12, unique=True)
+    prefix = models.CharField(max_length=12)
     key_hash = models.CharField(max_length=64)
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -174,6 +232,7 @@ class ApiKey(TenantOwned):
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "created_at"])]
+        constraints = [models.UniqueConstraint(fields=["tenant", "prefix"], name="apikey_unique_prefix")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.apps import apps as global_apps
@@ -39,34 +40,42 @@ EXTRA_POLICIES: dict[str, list[tuple[str, str]]] = {
 LEAKPROOF_FUNCTIONS = ["pg_catalog.ts_match_vq(tsvector, tsquery)"]
 
 
+# The tenant and user of the innermost tenant_context in this thread or task, for the ORM (TenantManager) and for
+# restoring an outer block's setting.
+_CURRENT_CONTEXT: ContextVar[tuple[int | None, int | None]] = ContextVar("tenant_context", default=(None, None))
+
+
+def current_tenant_id() -> int | None:
+    return _CURRENT_CONTEXT.get()[0]
+
+
+def _set_local(cursor: Any, tenant_id: int | None, user_id: int | None) -> None:
+    # SET LOCAL rather than set_config(): Citus passes SET LOCAL on to the workers a transaction touches
+    # (citus.propagate_set_commands = 'local'), where the row-level security policies are evaluated, and passes
+    # set_config() nowhere. SET takes no bind parameters; both values are integers formatted here.
+    tenant = "" if tenant_id is None else str(int(tenant_id))
+    user = "" if user_id is None else str(int(user_id))
+    cursor.execute(f"SET LOCAL {TENANT_SETTING} = '{tenant}'; SET LOCAL {USER_SETTING} = '{user}'")
+
+
 @contextmanager
 def tenant_context(tenant_id: int, *, user_id: int | None = None, using: str = "default") -> Iterator[None]:
     """Run the block in a transaction whose queries see only ``tenant_id``'s rows.
 
     Nested use restores the outer tenant on exit, because SET LOCAL outlives a released savepoint.
     """
+    outer = _CURRENT_CONTEXT.get()
     with transaction.atomic(using=using):
         with connections[using].cursor() as cursor:
-            cursor.execute(
-                "SELECT current_setting(%s, true), current_setting(%s, true), "
-                "set_config(%s, %s, true), set_config(%s, %s, true)",
-                [
-                    TENANT_SETTING,
-                    USER_SETTING,
-                    TENANT_SETTING,
-                    str(int(tenant_id)),
-                    USER_SETTING,
-                    "" if user_id is None else str(int(user_id)),
-                ],
-            )
-            previous_tenant, previous_user, _, _ = cursor.fetchone()
-        yield
+            _set_local(cursor, tenant_id, user_id)
+        token = _CURRENT_CONTEXT.set((int(tenant_id), user_id))
+        try:
+            yield
+        finally:
+            _CURRENT_CONTEXT.reset(token)
         # On an exception the savepoint's rollback restores the outer values by itself.
         with connections[using].cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
-                [TENANT_SETTING, previous_tenant or "", USER_SETTING, previous_user or ""],
-            )
+            _set_local(cursor, *outer)
 
 
 @contextmanager
@@ -74,7 +83,7 @@ def user_context(user_id: int, *, using: str = "default") -> Iterator[None]:
     """Let the block read the user's own memberships across tenants, and no tenant's data."""
     with transaction.atomic(using=using):
         with connections[using].cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, %s, true)", [USER_SETTING, str(int(user_id))])
+            _set_local(cursor, None, user_id)
         yield
 
 
@@ -126,9 +135,3 @@ def _mark_leakproof(cursor: Any) -> None:
         return
     for function in LEAKPROOF_FUNCTIONS:
         cursor.execute(f"ALTER FUNCTION {function} LEAKPROOF")
-
-
-def apply_after_migrate(sender: Any, using: str = "owner", **kwargs: Any) -> None:
-    # Flushes in tests emit post_migrate on the application alias, which must not (and cannot) alter tables.
-    if sender.name == "tenants" and using == "owner":
-        apply_policies(using=using)

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 
+from helpdesk.embedded import cluster_database_prepare
 from tenants.models import Role, Tenant, User
 from tenants.rls import tenant_context
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
@@ -46,11 +47,9 @@ def django_db_setup(django_db_blocker: Any) -> Iterator[None]:
     """Create test_<name> as the owner, migrate it as the owner, then run every test as the application role."""
     base_name = str(settings.DATABASES["default"]["NAME"])
     test_name = f"test_{base_name}_{os.getpid()}"
-    with psycopg.connect(_conninfo("owner", base_name), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{test_name}"')  # type: ignore[arg-type]
-        admin.execute(f'CREATE DATABASE "{test_name}"')  # type: ignore[arg-type]
-    with psycopg.connect(_conninfo("owner", test_name), autocommit=True) as owner:
-        owner.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    _drop_test_database(base_name, test_name)
+    # On a Citus cluster (python -m helpdesk.embedded exec --cluster N) the database is made on every node.
+    cluster_database_prepare(os.environ["DATABASE_OWNER_URL"], _worker_urls(), test_name)
     for alias in ("default", "owner"):
         connections[alias].close()
         settings.DATABASES[alias]["NAME"] = test_name
@@ -66,8 +65,19 @@ def django_db_setup(django_db_blocker: Any) -> Iterator[None]:
     yield
     for alias in ("default", "owner"):
         connections[alias].close()
+    _drop_test_database(base_name, test_name)
+
+
+def _worker_urls() -> list[str]:
+    return os.environ.get("CLUSTER_WORKER_URLS", "").split()
+
+
+def _drop_test_database(base_name: str, test_name: str) -> None:
     with psycopg.connect(_conninfo("owner", base_name), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{test_name}" WITH (FORCE)')  # type: ignore[arg-type]
+    for url in _worker_urls():
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as worker:
+            worker.execute(f'DROP DATABASE IF EXISTS "{test_name}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from tenants.models import TenantOwned
+from tenants.models import TenantForeignKey, TenantOwned
 
 
 class Status(models.TextChoices):
@@ -91,7 +91,7 @@ class Team(TenantOwned):
 class TeamMember(TenantOwned):
     """Explicit tenant-owned through table. Round-robin picks the longest-idle available member."""
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    team = TenantForeignKey(Team, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     is_available = models.BooleanField(default=True)
     last_assigned_at = models.DateTimeField(null=True, blank=True)
@@ -139,16 +139,16 @@ class Ticket(TenantOwned):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
-    requester = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    requester = TenantForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
+    team = TenantForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
     tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
     category = models.CharField(max_length=100, blank=True)
     sentiment = models.CharField(max_length=20, blank=True)
     language = models.CharField(max_length=20, blank=True)
-    sla_policy = models.ForeignKey(SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    sla_policy = TenantForeignKey(SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     # Set while the ticket waits on the customer; the clocks resume shifted by the paused time.
@@ -161,7 +161,7 @@ class Ticket(TenantOwned):
     csat_requested_at = models.DateTimeField(null=True, blank=True)
     csat_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     csat_comment = models.TextField(blank=True)
-    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    merged_into = TenantForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -216,13 +216,13 @@ class EmailStatus(models.TextChoices):
 
 
 class Message(TenantOwned):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    ticket = TenantForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.REPLY)
     author_type = models.CharField(max_length=10, choices=AuthorType.choices)
     author_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    author_customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    author_customer = TenantForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     body = models.TextField()
     # Sanitized HTML (nh3) when the source had HTML; the plain body is always there.
     body_html = models.TextField(blank=True)
@@ -254,7 +254,7 @@ class Message(TenantOwned):
 class Attachment(TenantOwned):
     """Kept in the database (bounded by MAX_ATTACHMENT_BYTES), so every web and worker process can read it."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    message = TenantForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=120, default="application/octet-stream")
     size = models.PositiveIntegerField()
@@ -314,7 +314,7 @@ ACTOR_LABELS = {
 class TicketEvent(TenantOwned):
     """Who changed what, when: {"field": "status", "from": "new", "to": "open"} and similar."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    ticket = TenantForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -373,7 +373,7 @@ class DeliveryStatus(models.TextChoices):
 
 
 class WebhookDelivery(TenantOwned):
-    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    webhook = TenantForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40)
     payload = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
