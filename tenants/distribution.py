@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, transaction
@@ -165,3 +166,93 @@ def schema_after_migrate(sender: Any, using: str = "owner", **kwargs: Any) -> No
         if cluster:
             cluster_tables_distribute(using)
         apply_policies(using)
+
+
+# The table whose shards stand for a tenant's shard group (every tenant-owned table is co-located with it).
+ANCHOR_TABLE = "tenants_membership"
+
+
+@dataclass(frozen=True)
+class Placement:
+    tenant_id: int
+    slug: str
+    shard_id: int
+    node: str
+    port: int
+    isolated: bool  # the shard group holds this tenant alone
+    group_bytes: int  # the shard group's size on disk, every co-located table together
+
+
+def tenant_placements(using: str = "owner") -> list[Placement]:
+    """Where each tenant's rows live on the cluster: its shard group, the worker holding it, its size."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            """
+            WITH groups AS (
+                SELECT s.shardid, s.shardminvalue, s.shardmaxvalue,
+                       (SELECT coalesce(sum(cs.shard_size), 0) FROM citus_shards cs
+                          JOIN pg_dist_shard other ON other.shardid = cs.shardid
+                         WHERE other.shardminvalue = s.shardminvalue AND other.shardmaxvalue = s.shardmaxvalue
+                           AND cs.colocation_id = p.colocationid) AS bytes
+                FROM pg_dist_shard s JOIN pg_dist_partition p ON p.logicalrelid = s.logicalrelid
+                WHERE s.logicalrelid = %s::regclass
+            )
+            SELECT t.id, t.slug, g.shardid, n.nodename, n.nodeport, g.shardminvalue = g.shardmaxvalue, g.bytes
+            FROM tenants_tenant t
+            CROSS JOIN LATERAL get_shard_id_for_distribution_column(%s::regclass, t.id) AS shard(id)
+            JOIN groups g ON g.shardid = shard.id
+            JOIN pg_dist_placement pl ON pl.shardid = g.shardid
+            JOIN pg_dist_node n ON n.groupid = pl.groupid
+            ORDER BY g.bytes DESC, t.slug
+            """,
+            [ANCHOR_TABLE, ANCHOR_TABLE],
+        )
+        return [Placement(row[0], row[1], row[2], row[3], row[4], bool(row[5]), int(row[6]))
+                for row in cursor.fetchall()]
+
+
+def cluster_workers(using: str = "owner") -> list[tuple[str, int, int]]:
+    """(name, port, bytes held) of each active worker, the emptiest first."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT n.nodename, n.nodeport, coalesce(sum(cs.shard_size) FILTER (WHERE cs.citus_table_type =
+                   'distributed'), 0)
+            FROM pg_dist_node n LEFT JOIN citus_shards cs ON cs.nodename = n.nodename AND cs.nodeport = n.nodeport
+            WHERE n.noderole = 'primary' AND n.isactive AND n.groupid <> 0
+            GROUP BY n.nodename, n.nodeport ORDER BY 3, 1
+            """
+        )
+        return [(row[0], row[1], int(row[2])) for row in cursor.fetchall()]
+
+
+def tenant_move(tenant_id: int, *, to_node: str | None = None, using: str = "owner") -> Placement:
+    """Give the tenant a shard group of its own and move it to ``to_node`` (default: the emptiest other worker).
+
+    Both steps copy the rows by logical replication while the tenant is served, and block its writes only for
+    the final switch-over (Citus' ``force_logical`` transfer mode; it needs ``wal_level = logical``).
+    """
+    def placement() -> Placement:
+        return next(p for p in tenant_placements(using) if p.tenant_id == tenant_id)
+
+    current = placement()
+    with connections[using].cursor() as cursor:
+        if not current.isolated:
+            cursor.execute("SELECT isolate_tenant_to_new_shard(%s, %s::bigint, 'CASCADE', shard_transfer_mode => "
+                           "'force_logical')", [ANCHOR_TABLE, tenant_id])
+            current = placement()
+        workers = cluster_workers(using)
+        if to_node is None:
+            others = [worker for worker in workers if worker[0] != current.node]
+            if not others:
+                return current
+            target = others[0]
+        else:
+            matches = [worker for worker in workers if worker[0] == to_node]
+            if not matches:
+                raise ValueError(f"{to_node} is not an active worker of the cluster")
+            target = matches[0]
+        if target[0] != current.node:
+            cursor.execute("SELECT citus_move_shard_placement(%s, %s, %s, %s, %s, 'force_logical')",
+                           [current.shard_id, current.node, current.port, target[0], target[1]])
+    return placement()

@@ -109,7 +109,7 @@ class TenantForeignKey(models.ForeignKey):  # type: ignore[type-arg]
 
         here = self.model._meta.get_field("tenant")
         there = self.related_model._meta.get_field("tenant")
-        return Exact(Col(alias, there), Col(related_alias, here))
+        return Exact(Col(alias, there), Col(related_alias, here))  # type: ignore[arg-type]
 
     def get_extra_descriptor_filter(self, instance: models.Model) -> dict[str, Any]:
         return {"tenant_id": instance.tenant_id}  # type: ignore[attr-defined]
@@ -125,13 +125,12 @@ class TenantOwned(models.Model):
     class Meta:
         abstract = True
 
-    def _do_update(self, base_qs: Any, using: Any, pk_val: Any, values: Any, update_fields: Any,
-                   forced_update: Any) -> bool:
+    def _do_update(self, base_qs: Any, using: Any, pk_val: Any, values: Any, *args: Any, **kwargs: Any) -> Any:
         # A row never changes tenant: save() leaves tenant_id out of its UPDATE (Citus refuses to write the
         # distribution column) and names the tenant in its WHERE, which routes it to one worker.
         values = [value for value in values if value[0].attname != "tenant_id"]
         base_qs = base_qs.filter(tenant_id=self.tenant_id)  # type: ignore[attr-defined]
-        return bool(super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update))
+        return super()._do_update(base_qs, using, pk_val, values, *args, **kwargs)
 
 
 class UserManager(BaseUserManager["User"]):

@@ -251,6 +251,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     async (Channels) tests that came after it could not start their own loop beside. Before them, the tests that
     restart the database or Redis under the session (tests/reliability): connections pooled in threads of earlier
     async tests would otherwise meet the restart in later ones."""
+    # A test that needs the other kind of database is left out (deselected, not skipped): the single-node and
+    # the cluster run each report only what they ran.
+    other_kind = "single_node" if _worker_urls() else "cluster"
+    left_out = [item for item in items if item.get_closest_marker(other_kind)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
     uses_browser = [item for item in items if "page" in getattr(item, "fixturenames", ()) or
                     item.get_closest_marker("browser")]
     restarts = [item for item in items if item.get_closest_marker("restarts") and item not in uses_browser]

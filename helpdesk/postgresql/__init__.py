@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, adjusted to tenant tables whose primary key is (tenant_id, id)."""
