@@ -77,12 +77,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bin/up")
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    parser.add_argument("--data", type=Path, default=ROOT / ".var" / "data", help="embedded services' data")
+    parser.add_argument("--data", type=Path, help="embedded services' data (default .var/data, .var/cluster)")
     parser.add_argument("--no-seed", action="store_true", help="skip the demo tenant")
+    parser.add_argument("--cluster", type=int, nargs="?", const=2, default=0, metavar="WORKERS",
+                        help="run on a local Citus cluster: a coordinator and WORKERS workers (default 2)")
     args = parser.parse_args(argv)
+    args.data = args.data or ROOT / ".var" / ("cluster" if args.cluster else "data")
 
-    embedded = Embedded(args.data.resolve())
-    print("==> Starting PostgreSQL + pgvector and Redis (embedded unless DATABASE_URL / REDIS_URL are set)")
+    embedded = Embedded(args.data.resolve(), workers=args.cluster)
+    if args.cluster:
+        print(f"==> Starting a Citus cluster (a coordinator and {args.cluster} workers, embedded unless "
+              "DATABASE_URL is set) and Redis")
+    else:
+        print("==> Starting PostgreSQL + pgvector and Redis (embedded unless DATABASE_URL / REDIS_URL are set)")
     env = {**os.environ, **embedded.start(), "DJANGO_SETTINGS_MODULE": "helpdesk.settings"}
     env.setdefault("SITE_URL", f"http://{args.host}:{args.port}")
     # Outgoing demo mail lands in files rather than flooding the console; point EMAIL_* at SMTP for real use.
@@ -96,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([*manage, "collectstatic", "--no-input", "-v", "0"], env=env, check=True)
         if not args.no_seed:
             subprocess.run([*manage, "seed_demo"], env=env, check=True)
+        if args.cluster:
+            subprocess.run([*manage, "tenant_placement"], env=env, check=True)
         commands = {
             "web": [python, "-m", "uvicorn", "helpdesk.asgi:application", "--host", args.host,
                     "--port", str(args.port), "--log-level", "warning"],

@@ -236,23 +236,20 @@ def tenant_move(tenant_id: int, *, to_node: str | None = None, using: str = "own
         return next(p for p in tenant_placements(using) if p.tenant_id == tenant_id)
 
     current = placement()
+    workers = cluster_workers(using)
+    if to_node is None:
+        # Isolating keeps the tenant on its worker, so the target can be chosen first.
+        target = next((worker for worker in workers if worker[0] != current.node), None)
+    else:
+        target = next((worker for worker in workers if worker[0] == to_node), None)
+        if target is None:
+            raise ValueError(f"{to_node} is not an active worker of the cluster")
     with connections[using].cursor() as cursor:
         if not current.isolated:
             cursor.execute("SELECT isolate_tenant_to_new_shard(%s, %s::bigint, 'CASCADE', shard_transfer_mode => "
                            "'force_logical')", [ANCHOR_TABLE, tenant_id])
             current = placement()
-        workers = cluster_workers(using)
-        if to_node is None:
-            others = [worker for worker in workers if worker[0] != current.node]
-            if not others:
-                return current
-            target = others[0]
-        else:
-            matches = [worker for worker in workers if worker[0] == to_node]
-            if not matches:
-                raise ValueError(f"{to_node} is not an active worker of the cluster")
-            target = matches[0]
-        if target[0] != current.node:
+        if target is not None and target[0] != current.node:
             cursor.execute("SELECT citus_move_shard_placement(%s, %s, %s, %s, %s, 'force_logical')",
                            [current.shard_id, current.node, current.port, target[0], target[1]])
     return placement()

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 import psycopg
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
@@ -157,3 +157,11 @@ def test_a_tenant_moves_to_a_worker_of_its_own_while_it_is_served(acme, globex, 
     call_command("tenant_placement")
     listing = capsys.readouterr().out
     assert re.search(rf"^{acme.slug}\s+{re.escape(moved.node)}:\d+\s+{moved.shard_id}\s.*yes$", listing, re.M)
+
+
+@pytest.mark.django_db(databases=["default", "owner"])
+def test_tenant_placement_refuses_an_unknown_tenant_or_worker(acme):
+    with pytest.raises(CommandError, match="No tenant"):
+        call_command("tenant_placement", "--move", "nobody")
+    with pytest.raises(CommandError, match="not an active worker"):
+        call_command("tenant_placement", "--move", acme.slug, "--to", "/nowhere")
