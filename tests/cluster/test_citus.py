@@ -159,7 +159,7 @@ def test_a_tenant_moves_to_a_worker_of_its_own_while_it_is_served(acme, globex, 
     assert re.search(rf"^{acme.slug}\s+{re.escape(moved.node)}:\d+\s+{moved.shard_id}\s.*yes$", listing, re.M)
 
 
-@pytest.mark.django_db(databases=["default", "owner"])
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
 def test_tenant_placement_refuses_an_unknown_tenant_or_worker(acme):
     with pytest.raises(CommandError, match="No tenant"):
         call_command("tenant_placement", "--move", "nobody")
