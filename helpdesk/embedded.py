@@ -128,8 +128,13 @@ class Embedded:
                 except subprocess.TimeoutExpired:
                     item.kill()
             else:
+                # Another live process using the same folder (bin/up, while an operator runs a command beside it
+                # with --data) keeps the server running; pgserver lists those processes in its folder.
+                users = item.global_process_id_list._get()  # type: ignore[attr-defined]
+                shared = any(pid != os.getpid() and _alive(pid) for pid in users)
                 item.cleanup()  # type: ignore[attr-defined]
-                _postgres_stop_restarted(item)
+                if not shared:
+                    _postgres_stop_restarted(item)
         self._stops.clear()
 
 
@@ -250,6 +255,16 @@ def _citus_build(source: Path, pg_config: Path, pkglibdir: Path, sharedir: Path,
         shutil.copytree(Path(f"{stage}{sharedir}") / "extension", partial / "extension")
         shutil.rmtree(cache, ignore_errors=True)
         partial.rename(cache)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _postgres_stop_restarted(server: Any) -> None:

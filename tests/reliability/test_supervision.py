@@ -4,10 +4,12 @@ whole system, and stops exactly what it started, a PostgreSQL restarted meanwhil
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from helpdesk.devserver import HEALTHY_AFTER_S, Child
@@ -72,3 +74,24 @@ def test_stopping_stops_a_postgresql_restarted_since_it_started(tmp_path: Path, 
     embedded.stop()
     assert not (server.pgdata / "postmaster.pid").exists()
     assert stopped(pid)
+
+
+@pytest.mark.slow
+def test_a_command_run_beside_a_running_server_leaves_it_running(tmp_path: Path, monkeypatch) -> None:
+    """An operator's `python -m helpdesk.embedded exec --data DIR -- manage.py ...` next to bin/up on the same DIR
+    uses the running server, and must not stop it when the command ends."""
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.setenv("REDIS_URL", os.environ["REDIS_URL"])
+    embedded = Embedded(tmp_path)
+    env = embedded.start()
+    server = embedded._stops[0]
+    try:
+        beside = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_OWNER_URL")}
+        subprocess.run([sys.executable, "-m", "helpdesk.embedded", "exec", "--data", str(tmp_path), "--", "true"],
+                       env=beside, check=True, timeout=120)
+        assert (server.pgdata / "postmaster.pid").exists()
+        with psycopg.connect(env["DATABASE_OWNER_URL"].replace("postgres://", "postgresql://", 1)) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        embedded.stop()
+    assert not (server.pgdata / "postmaster.pid").exists()
