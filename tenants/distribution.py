@@ -253,3 +253,12 @@ def tenant_move(tenant_id: int, *, to_node: str | None = None, using: str = "own
             cursor.execute("SELECT citus_move_shard_placement(%s, %s, %s, %s, %s, 'force_logical')",
                            [current.shard_id, current.node, current.port, target[0], target[1]])
     return placement()
+
+
+def move_progress(using: str = "owner") -> tuple[int, int]:
+    """(bytes copied, bytes to copy) of the shard moves and splits running on the cluster now; (0, 0) if none."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT coalesce(sum(target_shard_size), 0), coalesce(sum(source_shard_size), 0) "
+                       "FROM get_rebalance_progress()")
+        copied, total = cursor.fetchone()
+        return int(copied), int(total)

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from helpdesk.embedded import APP_PASSWORD, APP_ROLE, _with_database
 from kb import search
 from kb.models import ArticleStatus
-from tenants.distribution import tenant_move, tenant_placements
+from tenants.distribution import tenant_placements
 from tenants.rls import tenant_context, tenant_owned_models
 from tests.factories import ChunkFactory, MessageFactory, TicketFactory
 from tickets import selectors as ticket_selectors
@@ -141,10 +141,11 @@ def test_a_tenant_moves_to_a_worker_of_its_own_while_it_is_served(acme, globex, 
     server = threading.Thread(target=serve)
     server.start()
     try:
-        moved = tenant_move(acme.id)
+        call_command("tenant_placement", "--move", acme.slug)
     finally:
         stop.set()
         server.join()
+    moved = next(p for p in tenant_placements() if p.tenant_id == acme.id)
     assert not errors, errors
     assert len(written) > 5
     assert moved.isolated and moved.node != before[acme.id].node

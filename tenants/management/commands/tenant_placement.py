@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+from tqdm import tqdm
 
 from tenants import distribution, selectors
+from tenants.models import Tenant
 
 
 def _size(count: int) -> str:
@@ -37,7 +41,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No tenant with the slug {options['move']!r}.")
             self.stdout.write(f"Moving {tenant.slug} (copying while it is served; this can take a while)...")
             try:
-                moved = distribution.tenant_move(tenant.id, to_node=options["to"], using=using)
+                moved = self._move_with_progress(tenant, options["to"], using)
             except ValueError as error:
                 raise CommandError(str(error)) from error
             self.stdout.write(self.style.SUCCESS(f"{tenant.slug} now lives alone in shard group "
@@ -54,3 +58,29 @@ class Command(BaseCommand):
         for p in placements:
             self.stdout.write(f"{p.slug:<24} {p.node + ':' + str(p.port):<40} {p.shard_id:>8} "
                               f"{_size(p.group_bytes):>11}  {'yes' if p.isolated else 'no'}")
+
+    def _move_with_progress(self, tenant: Tenant, to_node: str | None, using: str) -> distribution.Placement:
+        """The move runs in a thread; this one shows the bytes Citus has copied so far."""
+        outcome: dict[str, Any] = {}
+
+        def move() -> None:
+            try:
+                outcome["placement"] = distribution.tenant_move(tenant.id, to_node=to_node, using=using)
+            except BaseException as error:
+                outcome["error"] = error
+            finally:
+                connections.close_all()
+
+        mover = threading.Thread(target=move, name=f"move-{tenant.slug}")
+        mover.start()
+        with tqdm(desc="Copying", unit="B", unit_scale=True, file=self.stderr) as bar:  # type: ignore[arg-type]
+            while mover.is_alive():
+                mover.join(1.0)
+                copied, total = distribution.move_progress(using)
+                if total:
+                    bar.total = max(total, copied)
+                    bar.n = copied
+                    bar.refresh()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["placement"]  # type: ignore[no-any-return]
