@@ -32,7 +32,8 @@ def test_the_bot_answers_with_a_citation_then_hands_an_uncovered_question_to_an_
     expect(answer).to_contain_text("£5", timeout=SLOW)
     expect(answer.locator(".sources")).to_contain_text("How long does card delivery take?")
 
-    customer.fill("#text", "What are your mortgage rates for a 5 year fix?")
+    # Out of the cards KB; the packaged reader scores it 0.39 here, well under the floor (0.5).
+    customer.fill("#text", "What is the interest rate on a 5 year fixed mortgage?")
     customer.press("#text", "Enter")
     expect(customer.locator("#chat-state")).to_have_text("Waiting for an agent…", timeout=SLOW)
     expect(customer.locator("#messages li.bot")).to_have_count(1)  # no second, invented answer
@@ -46,7 +47,7 @@ def test_the_bot_answers_with_a_citation_then_hands_an_uncovered_question_to_an_
     expect(waiting).to_have_count(1)
     waiting.locator("a").click()
     summary = agent.locator("#pane-summary")
-    expect(summary).to_contain_text("mortgage rates")
+    expect(summary).to_contain_text("fixed mortgage")
     expect(summary).to_contain_text("no confident answer")
 
 

@@ -105,6 +105,7 @@ def test_old_keys_are_rewritten_with_the_data_in_place(acme):
 
 
 @pytest.mark.single_node
+@pytest.mark.django_db(databases=["default", "owner"])
 def test_tenant_placement_explains_that_one_server_holds_every_tenant():
     with pytest.raises(CommandError, match="not a Citus cluster"):
         call_command("tenant_placement")
